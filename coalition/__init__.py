@@ -1,0 +1,5 @@
+"""Coalition: many organizations, one letter."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

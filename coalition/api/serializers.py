@@ -1,0 +1,48 @@
+"""Public read-only representations. Nothing here exposes an email address."""
+
+from rest_framework import serializers
+
+from coalition.letters.models import LetterPage
+from coalition.orgs.models import Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "website", "country", "kind", "description", "verified"]
+        read_only_fields = fields
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class LetterSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    lead_organization = OrganizationSummarySerializer(read_only=True)
+    co_drafting_organizations = OrganizationSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LetterPage
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "status",
+            "language",
+            "url",
+            "recipients_line",
+            "lead_organization",
+            "co_drafting_organizations",
+            "signature_goal",
+            "deadline",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return obj.public_url

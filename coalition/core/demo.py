@@ -1,0 +1,144 @@
+"""Build the demo site from coalition.core.demo_content. Idempotent: keyed on slugs."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+
+from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from django.db import transaction
+from wagtail.images import get_image_model
+
+from coalition.letters.models import (
+    LetterCoDrafter,
+    LetterPage,
+    LetterRecipient,
+    LetterStatus,
+    LetterStatusChange,
+    LetterUpdate,
+    RelatedAction,
+)
+from coalition.letters.services import letter_status_change
+from coalition.letters.site import site_structure_ensure
+from coalition.orgs.models import Organization
+from coalition.orgs.services import organization_create
+
+from . import demo_content
+from .demo_images import hero_jpeg, logo_png
+
+logger = logging.getLogger(__name__)
+
+# The path each demo status takes from draft, so the audit log reads like a real campaign.
+STATUS_PATHS = {
+    LetterStatus.DRAFT: [],
+    LetterStatus.OPEN_FOR_ENDORSEMENT: [LetterStatus.OPEN_FOR_ENDORSEMENT],
+    LetterStatus.OPEN_FOR_SIGNATURES: [LetterStatus.OPEN_FOR_ENDORSEMENT, LetterStatus.OPEN_FOR_SIGNATURES],
+    LetterStatus.CLOSED: [LetterStatus.OPEN_FOR_SIGNATURES, LetterStatus.CLOSED],
+    LetterStatus.DELIVERED: [LetterStatus.OPEN_FOR_SIGNATURES, LetterStatus.CLOSED, LetterStatus.DELIVERED],
+}
+
+
+@dataclass
+class DemoResult:
+    organizations_created: list[str] = field(default_factory=list)
+    letters_created: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.organizations_created or self.letters_created)
+
+
+def _image(*, title: str, filename: str, content: bytes):
+    Image = get_image_model()
+    existing = Image.objects.filter(title=title).first()
+    if existing:
+        return existing
+    from io import BytesIO
+
+    return Image.objects.create(title=title, file=ImageFile(BytesIO(content), name=filename))
+
+
+def _organization(data: dict, editor, result: DemoResult) -> Organization:
+    org = Organization.objects.filter(slug=data["slug"]).first()
+    if org:
+        return org
+    logo = _image(
+        title=f"Logo: {data['name']}",
+        filename=f"logo-{data['slug']}.png",
+        content=logo_png(name=data["name"], colour=data["colour"]),
+    )
+    org = organization_create(
+        acting_user=editor,
+        name=data["name"],
+        slug=data["slug"],
+        website=data["website"],
+        country=data["country"],
+        kind=data["kind"],
+        description=data["description"],
+        verified=data["verified"],
+        logo=logo,
+    )
+    result.organizations_created.append(org.slug)
+    return org
+
+
+def _letter(data: dict, index, organizations: dict, editor, seed: int, result: DemoResult) -> LetterPage:
+    letter = LetterPage.objects.child_of(index).filter(slug=data["slug"]).first()
+    if letter:
+        return letter
+    hero = _image(
+        title=f"Banner: {data['title']}",
+        filename=f"banner-{data['slug']}.jpg",
+        content=hero_jpeg(palette=tuple(data["hero"]["palette"]), seed=seed),
+    )
+    letter = LetterPage(
+        title=data["title"],
+        slug=data["slug"],
+        summary=data["summary"],
+        introduction=data["introduction"],
+        hero_image=hero,
+        hero_caption=data["hero"]["caption"],
+        hero_credit=data["hero"]["credit"],
+        recipients_line=data["recipients_line"],
+        body=data["body"],
+        closing=data["closing"],
+        language=data["language"],
+        lead_organization=organizations[data["lead"]],
+        signature_goal=data["signature_goal"],
+        deadline=data["deadline"],
+        thank_you_message=data["thank_you"],
+        donate_url=data["donate_url"],
+        share_text=data["share_text"],
+        owner=editor,
+    )
+    for position, slug in enumerate(data["co_drafters"]):
+        letter.co_drafters.add(LetterCoDrafter(organization=organizations[slug], sort_order=position))
+    for position, recipient in enumerate(data["recipients"]):
+        letter.recipients.add(LetterRecipient(sort_order=position, **recipient))
+    for position, update in enumerate(data["updates"]):
+        letter.updates.add(LetterUpdate(sort_order=position, date=update["date"], text=update["text"]))
+    for position, action in enumerate(data["related_actions"]):
+        letter.related_actions.add(RelatedAction(sort_order=position, **action))
+    index.add_child(instance=letter)
+    letter.save_revision(user=editor).publish(user=editor)
+    for status in STATUS_PATHS[LetterStatus(data["status"])]:
+        change = letter_status_change(letter=letter, to_status=status, acting_user=editor, note="Demo campaign set-up")
+    if data.get("status_since"):
+        # A historical campaign: date its current status as the real one was.
+        since = datetime.combine(data["status_since"], time(12, 0), tzinfo=UTC)
+        LetterPage.objects.filter(pk=letter.pk).update(status_changed_at=since)
+        LetterStatusChange.objects.filter(pk=change.pk).update(created_at=since)
+    result.letters_created.append(letter.slug)
+    return letter
+
+
+def demo_load() -> DemoResult:
+    """Create the home page, /letters/, the demo organizations and the five demo letters."""
+    result = DemoResult()
+    editor = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    with transaction.atomic():
+        _home, index = site_structure_ensure()
+        organizations = {data["slug"]: _organization(data, editor, result) for data in demo_content.ORGANIZATIONS}
+        for seed, data in enumerate(demo_content.LETTERS):
+            _letter(data, index, organizations, editor, seed, result)
+    return result

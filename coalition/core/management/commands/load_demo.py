@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from coalition.core.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = "Create the demo organizations and the five demo letters (safe to run again)."
+
+    def handle(self, *args, **options):
+        result = demo_load()
+        if result.changed:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo loaded: {len(result.organizations_created)} organization(s) and "
+                    f"{len(result.letters_created)} letter(s) created."
+                )
+            )
+        else:
+            self.stdout.write("Demo content already present: nothing to do.")

@@ -1,0 +1,124 @@
+"""Wagtail admin screens for letters: the status change form and the status audit log."""
+
+import django_filters
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+
+from .forms import LetterStatusChangeForm
+from .models import LetterPage, LetterStatus, LetterStatusChange
+from .selectors import letter_status_history
+from .services import letter_status_change
+
+
+def user_can_change_status(user, letter: LetterPage) -> bool:
+    """Changing a letter's status is a publishing decision."""
+    return letter.permissions_for_user(user).can_publish()
+
+
+class LetterStatusChangeView(WagtailAdminTemplateMixin, FormView):
+    template_name = "letters/admin/status_change.html"
+    form_class = LetterStatusChangeForm
+    header_icon = "resubmit"
+
+    def dispatch(self, request, page_id):
+        self.letter = get_object_or_404(LetterPage, pk=page_id)
+        if not user_can_change_status(request.user, self.letter):
+            raise PermissionDenied
+        return super().dispatch(request, page_id)
+
+    def get_page_title(self):
+        return _("Change status")
+
+    def get_page_subtitle(self):
+        return self.letter.get_admin_display_title()
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtailadmin_pages:edit", args=[self.letter.pk]), "label": self.letter.title},
+            {"url": "", "label": _("Change status")},
+        ]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "letter": self.letter}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            letter=self.letter,
+            current_status=LetterStatus(self.letter.status),
+            history=letter_status_history(letter=self.letter)[:50],
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            change = letter_status_change(
+                letter=self.letter,
+                to_status=form.cleaned_data["to_status"],
+                note=form.cleaned_data["note"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("“%(title)s” is now %(status)s.")
+            % {"title": self.letter.title, "status": change.get_to_status_display()},
+        )
+        return redirect("letters_admin:status", page_id=self.letter.pk)
+
+
+class StatusChangeFilterSet(WagtailFilterSet):
+    to_status = django_filters.ChoiceFilter(label=_("New status"), choices=LetterStatus.choices)
+
+    class Meta:
+        model = LetterStatusChange
+        fields = ["to_status", "letter"]
+
+
+class StatusChangeIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("letter", "acting_user")
+
+
+class StatusChangePermissionPolicy(ModelPermissionPolicy):
+    """The audit log is read-only for everyone: rows come only from the status service."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return user.is_active and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+class LetterStatusChangeViewSet(ModelViewSet):
+    model = LetterStatusChange
+    icon = "history"
+    menu_label = _("Status history")
+    add_to_admin_menu = False
+    index_view_class = StatusChangeIndexView
+    filterset_class = StatusChangeFilterSet
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_per_page = 50
+    form_fields = ["note"]
+    list_display = [
+        Column("letter", label=_("Letter")),
+        Column("from_status", label=_("From"), accessor="get_from_status_display"),
+        Column("to_status", label=_("To"), accessor="get_to_status_display"),
+        UserColumn("acting_user", label=_("Changed by")),
+        DateColumn("created_at", label=_("When")),
+        Column("note", label=_("Note")),
+    ]
+    list_export = ["letter", "from_status", "to_status", "acting_user", "created_at", "note", "notified_at"]
+    export_headings = {"acting_user": "Changed by", "created_at": "When"}
+    ordering = ["-created_at"]

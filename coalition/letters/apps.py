@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    name = "coalition.letters"
+    label = "letters"
+    verbose_name = "Letters"
+    default_auto_field = "django.db.models.BigAutoField"

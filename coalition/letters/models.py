@@ -1,0 +1,409 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from coalition.core.validators import validate_multiline, validate_single_line
+
+# The formatting a letter body may use: enough for a real letter, nothing that can
+# carry scripts, embeds or styling.
+LETTER_BODY_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
+SHORT_TEXT_FEATURES = ["bold", "italic", "link"]
+
+
+class LetterStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN_FOR_ENDORSEMENT = "open_for_endorsement", _("Open for endorsement")
+    OPEN_FOR_SIGNATURES = "open_for_signatures", _("Open for signatures")
+    CLOSED = "closed", _("Closed")
+    DELIVERED = "delivered", _("Delivered")
+
+
+# The public never sees a letter still in drafting in listings.
+PUBLIC_STATUSES = [s for s in LetterStatus.values if s != LetterStatus.DRAFT]
+
+# Allowed moves in the life of a letter. Signatures imply endorsements stay open
+# ("an editor can open signatures and endorsements at the same time").
+STATUS_TRANSITIONS = {
+    LetterStatus.DRAFT: {LetterStatus.OPEN_FOR_ENDORSEMENT, LetterStatus.OPEN_FOR_SIGNATURES},
+    LetterStatus.OPEN_FOR_ENDORSEMENT: {
+        LetterStatus.DRAFT,
+        LetterStatus.OPEN_FOR_SIGNATURES,
+        LetterStatus.CLOSED,
+    },
+    LetterStatus.OPEN_FOR_SIGNATURES: {LetterStatus.OPEN_FOR_ENDORSEMENT, LetterStatus.CLOSED},
+    LetterStatus.CLOSED: {LetterStatus.OPEN_FOR_SIGNATURES, LetterStatus.DELIVERED},
+    LetterStatus.DELIVERED: {LetterStatus.CLOSED},
+}
+
+
+class HomePage(Page):
+    """The site root: what Coalition is, and the letters open right now."""
+
+    heading = models.CharField(max_length=200, default="Many organizations. One letter.")
+    introduction = models.TextField(max_length=1000, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("heading"), FieldPanel("introduction")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["letters.LetterIndexPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import letters_open_list
+
+        context = super().get_context(request, *args, **kwargs)
+        context["open_letters"] = letters_open_list()[:6]
+        context["letter_index"] = LetterIndexPage.objects.live().first()
+        return context
+
+
+class LetterIndexPage(Page):
+    """All public letters at /letters/, filterable by status and language."""
+
+    introduction = models.TextField(max_length=1000, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+
+    parent_page_types = ["letters.HomePage"]
+    subpage_types = ["letters.LetterPage"]
+    max_count = 1
+    per_page = 12
+
+    def get_context(self, request, *args, **kwargs):
+        from .forms import LetterFilterForm
+        from .selectors import letters_public_list
+
+        context = super().get_context(request, *args, **kwargs)
+        form = LetterFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        letters = letters_public_list(
+            parent=self,
+            status=filters.get("status") or None,
+            language=filters.get("language") or None,
+        )
+        page_number = request.GET.get("page") if form.is_valid() or not request.GET else 1
+        context["filter_form"] = form
+        context["page_obj"] = Paginator(letters, self.per_page).get_page(page_number)
+        context["is_filtered"] = bool(filters.get("status") or filters.get("language"))
+        return context
+
+
+class LetterPage(RoutablePageMixin, Page):
+    """One coalition letter: its text, who wrote it, who it is for, and where it stands."""
+
+    summary = models.TextField(
+        _("summary"),
+        max_length=500,
+        help_text=_("One or two sentences for listings and share previews."),
+        validators=[validate_multiline],
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_caption = models.CharField(_("caption"), max_length=300, blank=True, validators=[validate_single_line])
+    hero_credit = models.CharField(_("credit"), max_length=200, blank=True, validators=[validate_single_line])
+    introduction = RichTextField(
+        _("introduction"),
+        features=LETTER_BODY_FEATURES,
+        blank=True,
+        help_text=_("Why this letter, why now: shown above the letter."),
+    )
+
+    recipients_line = models.CharField(
+        _("recipients line"),
+        max_length=200,
+        help_text=_('How the letter opens, such as "Dear Mr. President,".'),
+        validators=[validate_single_line],
+    )
+    body = RichTextField(_("letter text"), features=LETTER_BODY_FEATURES)
+    closing = models.CharField(
+        _("closing"), max_length=100, blank=True, default="Yours sincerely,", validators=[validate_single_line]
+    )
+
+    language = models.CharField(_("language"), max_length=10, choices=settings.LETTER_LANGUAGES, default="en")
+    text_direction = models.CharField(
+        _("text direction"),
+        max_length=4,
+        choices=[("auto", _("From the language")), ("ltr", _("Left to right")), ("rtl", _("Right to left"))],
+        default="auto",
+    )
+
+    lead_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("lead organization"),
+        on_delete=models.PROTECT,
+        related_name="led_letters",
+    )
+
+    # Changed only through letters.services.letter_status_change, which records who
+    # and when; kept out of revisions (see with_content_json).
+    status = models.CharField(
+        _("status"), max_length=24, choices=LetterStatus.choices, default=LetterStatus.DRAFT, db_index=True
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    signature_goal = models.PositiveIntegerField(_("signature goal"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+
+    thank_you_message = RichTextField(
+        _("thank-you message"),
+        features=SHORT_TEXT_FEATURES + ["ul"],
+        blank=True,
+        help_text=_("Shown to people after they act on the letter."),
+    )
+    donate_url = models.URLField(_("donate link"), max_length=500, blank=True)
+    share_text = models.CharField(
+        _("share text"),
+        max_length=200,
+        blank=True,
+        help_text=_("Suggested words when someone shares the letter."),
+        validators=[validate_single_line],
+    )
+
+    STATUS_FIELDS = ("status", "status_changed_at", "status_changed_by_id")
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldRowPanel([FieldPanel("hero_caption"), FieldPanel("hero_credit")])],
+            heading=_("Hero image"),
+        ),
+        FieldPanel("introduction"),
+        MultiFieldPanel(
+            [FieldPanel("recipients_line"), FieldPanel("body"), FieldPanel("closing")],
+            heading=_("The letter"),
+        ),
+        InlinePanel("recipients", heading=_("Recipients"), label=_("recipient")),
+    ]
+    organizations_panels = [
+        FieldPanel("lead_organization"),
+        InlinePanel("co_drafters", heading=_("Co-drafting organizations"), label=_("co-drafting organization")),
+    ]
+    campaign_panels = [
+        HelpPanel(
+            content=_(
+                "The status (draft, open for endorsement, open for signatures, closed, delivered) is "
+                "changed with the “Change status” button, which records who changed it and when."
+            )
+        ),
+        FieldRowPanel([FieldPanel("language"), FieldPanel("text_direction")]),
+        FieldRowPanel([FieldPanel("signature_goal"), FieldPanel("deadline")]),
+        InlinePanel("updates", heading=_("Campaign updates"), label=_("update")),
+        FieldPanel("thank_you_message"),
+        InlinePanel("related_actions", heading=_("Want to do more?"), label=_("related action")),
+        FieldPanel("donate_url"),
+        FieldPanel("share_text"),
+    ]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Letter")),
+            ObjectList(organizations_panels, heading=_("Organizations")),
+            ObjectList(campaign_panels, heading=_("Campaign")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+        index.FilterField("status"),
+        index.FilterField("language"),
+    ]
+
+    parent_page_types = ["letters.LetterIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+
+    def clean(self):
+        super().clean()
+        try:
+            validate_single_line(self.title)
+        except ValidationError as error:
+            raise ValidationError({"title": error.messages}) from error
+
+    # --- display -------------------------------------------------------------
+
+    @property
+    def direction(self) -> str:
+        if self.text_direction in ("ltr", "rtl"):
+            return self.text_direction
+        return "rtl" if self.language.split("-")[0] in settings.RTL_LANGUAGES else "ltr"
+
+    @property
+    def public_url(self) -> str:
+        """The letter's address on the public site (SITE_URL), for emails and share links."""
+        return settings.SITE_URL + (self.get_url() or "/")
+
+    @property
+    def is_public_status(self) -> bool:
+        return self.status != LetterStatus.DRAFT
+
+    @cached_property
+    def co_drafting_organizations(self):
+        """Co-drafters in their editor-chosen order (uses a prefetch when there is one)."""
+        if "co_drafters" in getattr(self, "_prefetched_objects_cache", {}):
+            return [c.organization for c in self.co_drafters.all()]
+        return [c.organization for c in self.co_drafters.select_related("organization", "organization__logo")]
+
+    @cached_property
+    def updates_newest_first(self):
+        return sorted(self.updates.all(), key=lambda u: (u.date, u.pk or 0), reverse=True)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import letter_share_links
+
+        context = super().get_context(request, *args, **kwargs)
+        context["share_links"] = letter_share_links(letter=self, url=self.public_url)
+        return context
+
+    # --- revisions -----------------------------------------------------------
+
+    def with_content_json(self, content):
+        """Keep the live status when a revision is restored or published.
+
+        The status belongs to the letter as a whole, not to a version of its text:
+        publishing an edit drafted last week must not reopen a closed letter.
+        """
+        obj = super().with_content_json(content)
+        for field in self.STATUS_FIELDS:
+            setattr(obj, field, getattr(self, field))
+        return obj
+
+    # --- routes --------------------------------------------------------------
+
+    @path("thank-you/", name="thank_you")
+    def thank_you(self, request):
+        return self.render(
+            request,
+            template="letters/letter_thank_you.html",
+            context_overrides={"page_title": _("Thank you")},
+        )
+
+
+class LetterRecipient(Orderable):
+    """A decision maker the letter is addressed to. The email is for delivery only."""
+
+    page = ParentalKey(LetterPage, on_delete=models.CASCADE, related_name="recipients")
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
+    title = models.CharField(_("title"), max_length=200, blank=True, validators=[validate_single_line])
+    email = models.EmailField(_("email"), blank=True, help_text=_("Never shown on public pages."))
+    country = CountryField(_("country"), blank=True)
+    region = models.CharField(
+        _("region"),
+        max_length=100,
+        blank=True,
+        help_text=_("State, province or district."),
+        validators=[validate_single_line],
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("title")]),
+        FieldPanel("email"),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("region")]),
+    ]
+
+    def __str__(self):
+        return f"{self.name}, {self.title}" if self.title else self.name
+
+
+class LetterCoDrafter(Orderable):
+    """An organization drafting the letter alongside the lead organization."""
+
+    page = ParentalKey(LetterPage, on_delete=models.CASCADE, related_name="co_drafters")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="co_drafted_letters")
+
+    panels = [FieldPanel("organization")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["page", "organization"], name="letters_codrafter_unique_org"),
+        ]
+
+    def __str__(self):
+        return str(self.organization)
+
+
+class LetterUpdate(Orderable):
+    """A dated news item on the campaign ("Update 10 April: ...")."""
+
+    page = ParentalKey(LetterPage, on_delete=models.CASCADE, related_name="updates")
+    date = models.DateField(_("date"))
+    text = RichTextField(_("text"), features=SHORT_TEXT_FEATURES + ["ul"])
+
+    panels = [FieldPanel("date"), FieldPanel("text")]
+
+    def __str__(self):
+        return f"Update {self.date:%Y-%m-%d}"
+
+
+class RelatedAction(Orderable):
+    """A "Want to do more?" link to another action."""
+
+    page = ParentalKey(LetterPage, on_delete=models.CASCADE, related_name="related_actions")
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
+    url = models.URLField(_("link"), max_length=500)
+    text = models.CharField(_("text"), max_length=300, blank=True, validators=[validate_single_line])
+
+    panels = [FieldPanel("title"), FieldPanel("url"), FieldPanel("text")]
+
+    def __str__(self):
+        return self.title
+
+
+class LetterStatusChange(models.Model):
+    """Audit row: who moved a letter from one status to another, when, and why.
+
+    `notified_at` is set once the letter's organizations have been emailed, so the
+    notification task is idempotent and the sweeper knows what a dead broker dropped.
+    """
+
+    letter = models.ForeignKey(LetterPage, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, choices=LetterStatus.choices)
+    to_status = models.CharField(max_length=24, choices=LetterStatus.choices)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("letter status change")
+        verbose_name_plural = _("letter status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_status=models.F("to_status")),
+                name="letters_statuschange_moves",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter}: {self.get_from_status_display()} → {self.get_to_status_display()}"

@@ -1,0 +1,23 @@
+"""Thin Celery tasks: they take ids and call one service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="letters.letter_status_notify",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def letter_status_notify(status_change_id: int) -> int:
+    return services.letter_status_notification_send(status_change_id=status_change_id)
+
+
+@shared_task(name="letters.sweep_status_notifications", soft_time_limit=240, time_limit=300)
+def sweep_status_notifications() -> int:
+    return services.letter_status_notifications_sweep()

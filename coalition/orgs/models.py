@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.search import index
+
+from coalition.core.validators import validate_multiline, validate_single_line
+
+
+class Organization(index.Indexed, models.Model):
+    """A group that leads, co-drafts or endorses letters: a signatory in its own right."""
+
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("Non-governmental organization")
+        NETWORK = "network", _("Network or coalition")
+        PROFESSIONAL = "professional", _("Professional association")
+        GRASSROOTS = "grassroots", _("Grassroots or community group")
+        LEGAL = "legal", _("Legal organization")
+        MEDIA = "media", _("Media organization")
+        FAITH = "faith", _("Faith-based organization")
+        ACADEMIC = "academic", _("Academic or research institution")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=False)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    country = CountryField(_("country"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True, validators=[validate_multiline])
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NGO)
+    verified = models.BooleanField(
+        _("verified"),
+        default=False,
+        help_text=_("Checked by coalition staff: the organization is who it says it is."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("country")]),
+        FieldPanel("website"),
+        FieldPanel("description"),
+        FieldPanel("logo"),
+        FieldPanel("verified"),
+    ]
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("description"),
+        index.FilterField("country"),
+        index.FilterField("kind"),
+        index.FilterField("verified"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="orgs_organization_unique_name_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in an organization; owners and admins manage it for everyone else."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("organization"),
+        MultiFieldPanel([FieldPanel("user"), FieldPanel("role")], heading=_("Person and role")),
+    ]
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="orgs_membership_unique_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.organization} ({self.get_role_display()})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in {self.Role.OWNER, self.Role.ADMIN}

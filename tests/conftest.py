@@ -1,0 +1,24 @@
+import pytest
+
+from tests.factories import EditorFactory, OrganizationFactory, letter_index
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded and generated files go to a throwaway folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def index(db):
+    return letter_index()
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory()
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()

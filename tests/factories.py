@@ -1,0 +1,96 @@
+"""factory_boy factories for the models tests build on."""
+
+import factory
+from django.contrib.auth import get_user_model
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+
+from coalition.letters.models import LetterCoDrafter, LetterIndexPage, LetterPage, LetterStatus
+from coalition.letters.site import site_structure_ensure
+from coalition.orgs.models import Membership, Organization
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@people.example")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class EditorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"editor{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_image_model()
+
+    title = factory.Sequence(lambda n: f"Image {n}")
+    file = factory.LazyFunction(get_test_image_file)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Rights Group {n}")
+    slug = factory.Sequence(lambda n: f"rights-group-{n}")
+    website = factory.Sequence(lambda n: f"https://group{n}.example.org/")
+    country = "SY"
+    kind = Organization.Kind.NGO
+    description = "Documents violations and supports survivors."
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+def letter_index() -> LetterIndexPage:
+    _home, index = site_structure_ensure()
+    return index
+
+
+class LetterPageFactory(factory.Factory):
+    """Builds a LetterPage and adds it under /letters/ (Wagtail pages need add_child)."""
+
+    class Meta:
+        model = LetterPage
+
+    title = factory.Sequence(lambda n: f"Letter number {n}")
+    slug = factory.Sequence(lambda n: f"letter-{n}")
+    summary = "Organizations ask for accountability."
+    recipients_line = "Dear Mr. President,"
+    body = "<p>We write to ask you to act.</p>"
+    closing = "Yours sincerely,"
+    language = "en"
+    lead_organization = factory.SubFactory(OrganizationFactory)
+    status = LetterStatus.DRAFT
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, live=True, co_drafters=(), **kwargs):
+        page = model_class(*args, **kwargs)
+        page.live = live
+        for position, org in enumerate(co_drafters):
+            page.co_drafters.add(LetterCoDrafter(organization=org, sort_order=position))
+        (parent or letter_index()).add_child(instance=page)
+        if live:
+            page.save_revision().publish()
+        return LetterPage.objects.get(pk=page.pk)
