@@ -78,7 +78,7 @@ def letter_status_notification_send(*, status_change_id: int) -> int:
     """
     with transaction.atomic():
         change = (
-            LetterStatusChange.objects.select_for_update()
+            LetterStatusChange.objects.select_for_update(of=("self",))
             .select_related("letter", "acting_user")
             .filter(pk=status_change_id)
             .first()
