@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
@@ -121,13 +121,17 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
         letter.related_actions.add(RelatedAction(sort_order=position, **action))
     index.add_child(instance=letter)
     letter.save_revision(user=editor).publish(user=editor)
-    for status in STATUS_PATHS[LetterStatus(data["status"])]:
-        change = letter_status_change(letter=letter, to_status=status, acting_user=editor, note="Demo campaign set-up")
-    if data.get("status_since"):
-        # A historical campaign: date its current status as the real one was.
+    changes = [
+        letter_status_change(letter=letter, to_status=status, acting_user=editor, note="Demo campaign set-up")
+        for status in STATUS_PATHS[LetterStatus(data["status"])]
+    ]
+    if data.get("status_since") and changes:
+        # A historical campaign: date its status history as the real one was, one day
+        # per step, ending on the day it reached its current status.
         since = datetime.combine(data["status_since"], time(12, 0), tzinfo=UTC)
+        for steps_back, change in enumerate(reversed(changes)):
+            LetterStatusChange.objects.filter(pk=change.pk).update(created_at=since - timedelta(days=steps_back))
         LetterPage.objects.filter(pk=letter.pk).update(status_changed_at=since)
-        LetterStatusChange.objects.filter(pk=change.pk).update(created_at=since)
     result.letters_created.append(letter.slug)
     return letter
 

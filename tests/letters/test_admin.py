@@ -97,11 +97,7 @@ def test_edit_page_offers_the_change_status_button(client, editor):
     assert reverse("letters_admin:status", args=[letter.pk]) in html
 
 
-def test_editor_creates_a_letter_in_the_page_editor(client, editor, index, organization):
-    client.force_login(editor)
-    url = reverse("wagtailadmin_pages:add", args=["letters", "letterpage", index.pk])
-    assert client.get(url).status_code == 200
-
+def _letter_form(organization, **overrides):
     data = nested_form_data(
         {
             "title": "A new coalition letter",
@@ -122,11 +118,19 @@ def test_editor_creates_a_letter_in_the_page_editor(client, editor, index, organ
             "updates": inline_formset([]),
             "related_actions": inline_formset([]),
             "comments": inline_formset([]),
+            **overrides,
         }
     )
     data["action-publish"] = "publish"
+    return data
 
-    response = client.post(url, data)
+
+def test_editor_creates_a_letter_in_the_page_editor(client, editor, index, organization):
+    client.force_login(editor)
+    url = reverse("wagtailadmin_pages:add", args=["letters", "letterpage", index.pk])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, _letter_form(organization))
 
     assert response.status_code == 302, response.content.decode()[:2000]
     letter = LetterPage.objects.get(slug="a-new-coalition-letter")
@@ -134,6 +138,26 @@ def test_editor_creates_a_letter_in_the_page_editor(client, editor, index, organ
     assert letter.status == LetterStatus.DRAFT
     assert "We ask you to act." in letter.body
     assert letter.recipients.get().name == "A. Minister"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"title": "Evil\u202etxt.exe"},
+        {"recipients_line": "Dear\x1bMinister"},
+        {"summary": "x" * 501},
+        {"closing": "Line\nbreak"},
+    ],
+)
+def test_page_editor_refuses_hostile_fields_and_saves_nothing(client, editor, index, organization, overrides):
+    client.force_login(editor)
+    url = reverse("wagtailadmin_pages:add", args=["letters", "letterpage", index.pk])
+
+    response = client.post(url, _letter_form(organization, **overrides))
+
+    assert response.status_code == 200
+    assert "The page could not be created due to validation errors" in response.content.decode()
+    assert not LetterPage.objects.filter(slug="a-new-coalition-letter").exists()
 
 
 def test_status_history_screen_is_read_only(client, editor):

@@ -1,0 +1,64 @@
+import pytest
+
+from coalition.letters.models import LetterRecipient, LetterStatus
+from tests.factories import LetterPageFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_root_lists_the_resources(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200
+    assert set(response.json()) == {"letters", "organizations"}
+
+
+def test_letters_endpoint_shows_public_letters_without_emails(client, index):
+    lead, co = OrganizationFactory(name="Lead Group"), OrganizationFactory(name="Co Group")
+    letter = LetterPageFactory(
+        title="Public letter", status=LetterStatus.OPEN_FOR_SIGNATURES, lead_organization=lead, co_drafters=[co]
+    )
+    letter.recipients.add(LetterRecipient(name="Minister", email="minister@gov.example"))
+    letter.save()
+    LetterPageFactory(title="Drafting", status=LetterStatus.DRAFT)
+    LetterPageFactory(title="Unpublished", status=LetterStatus.OPEN_FOR_SIGNATURES, live=False)
+
+    response = client.get("/api/v1/letters/")
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["title"] for r in results] == ["Public letter"]
+    body = response.content.decode()
+    assert "minister@gov.example" not in body
+    assert results[0]["lead_organization"] == {"slug": lead.slug, "name": "Lead Group"}
+    assert results[0]["co_drafting_organizations"] == [{"slug": co.slug, "name": "Co Group"}]
+    assert results[0]["url"] == "http://testserver" + letter.url
+
+
+def test_letters_filter_by_status_and_language(client, index):
+    LetterPageFactory(title="Arabic", language="ar", status=LetterStatus.OPEN_FOR_SIGNATURES)
+    LetterPageFactory(title="Closed English", language="en", status=LetterStatus.CLOSED)
+
+    assert [r["title"] for r in client.get("/api/v1/letters/?language=ar").json()["results"]] == ["Arabic"]
+    assert [r["title"] for r in client.get("/api/v1/letters/?status=closed").json()["results"]] == ["Closed English"]
+    assert client.get("/api/v1/letters/?status=<script>").status_code == 400
+
+
+def test_letter_detail_by_slug_and_draft_is_not_found(client, index):
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    draft = LetterPageFactory(status=LetterStatus.DRAFT)
+
+    assert client.get(f"/api/v1/letters/{letter.slug}/").json()["slug"] == letter.slug
+    assert client.get(f"/api/v1/letters/{draft.slug}/").status_code == 404
+
+
+def test_organizations_endpoint(client):
+    OrganizationFactory(name="Visible Org", country="SY")
+    response = client.get("/api/v1/organizations/")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["country"] == "SY"
+
+
+def test_api_is_read_only(client, index):
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    assert client.post("/api/v1/letters/", {}).status_code in (403, 405)
+    assert client.delete(f"/api/v1/letters/{letter.slug}/").status_code in (403, 405)

@@ -1,0 +1,68 @@
+import re
+
+import pytest
+from django.core.management import call_command
+
+from coalition.core import demo_content
+from coalition.letters.models import LetterPage, LetterStatus, LetterStatusChange
+from coalition.orgs.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_builds_five_letters_and_is_idempotent(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+
+    out = capsys.readouterr().out
+    assert "5 letter(s) created" in out
+    assert "nothing to do" in out
+    assert LetterPage.objects.count() == 5
+    assert Organization.objects.count() == len(demo_content.ORGANIZATIONS)
+    statuses = dict(LetterPage.objects.values_list("slug", "status"))
+    assert statuses == {letter["slug"]: letter["status"] for letter in demo_content.LETTERS}
+    assert all(page.live for page in LetterPage.objects.all())
+
+
+def test_demo_letters_have_the_seed_campaigns_shape():
+    call_command("load_demo")
+    by_slug = {letter.slug: letter for letter in LetterPage.objects.all()}
+
+    coalition_letter = by_slug["syria-cannot-wait-letter-to-the-president"]
+    assert coalition_letter.recipients_line == "Dear Mr. President,"
+    assert coalition_letter.co_drafters.count() >= 4
+    assert coalition_letter.hero_image is not None and coalition_letter.hero_caption
+
+    constituent_letter = by_slug["justice-for-victims-of-atrocities-in-syria"]
+    assert "[Decision Maker]" in constituent_letter.recipients_line
+
+    petition = by_slug["stop-the-bloodshed-in-syria"]
+    assert petition.status == LetterStatus.DELIVERED
+    assert petition.status_changed_at.year == 2011
+
+    australian = by_slug["justice-for-khan-sheikhoun"]
+    assert australian.closing == "Yours sincerely,"
+    assert australian.updates.count() == 2
+    assert australian.related_actions.exists() and australian.donate_url
+
+
+def test_demo_status_history_is_recorded_through_the_service():
+    call_command("load_demo")
+    delivered = LetterPage.objects.get(slug="stop-the-bloodshed-in-syria")
+    path = list(LetterStatusChange.objects.filter(letter=delivered).order_by("pk").values_list("to_status", flat=True))
+    assert path == ["open_for_signatures", "closed", "delivered"]
+
+
+def test_no_demo_page_shows_a_recipient_email(client):
+    call_command("load_demo")
+    emails = [r["email"] for letter in demo_content.LETTERS for r in letter["recipients"] if r["email"]]
+    assert emails
+
+    pages = ["/", "/letters/"] + [letter.url for letter in LetterPage.objects.all()]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for email in emails:
+            assert email not in html, (url, email)
+        assert not re.search(r"[\w.+-]+@[\w-]+\.(?:example|gov)\b", html), url
