@@ -243,11 +243,19 @@ def start_gunicorn(port: int, env: dict[str, str], log_path: Path) -> subprocess
         "5",
         "--log-level",
         "warning",
-        "--error-logfile",
-        str(log_path),
     ]
-    # Its own session: Ctrl+C reaches this script only, which then stops gunicorn in order.
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    # Its own session: Ctrl+C reaches this script only, which then stops gunicorn in order. Its output
+    # (error log, warnings) goes to a file, shown when it fails to start.
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path) -> None:
@@ -293,8 +301,9 @@ def send_requests(
 ) -> bool:
     """Send `total` GETs spread over `clients` threads; record them in `measurement` unless it is None.
 
-    Each thread keeps one connection and reopens it when the server closes it (gunicorn's sync
-    workers answer with Connection: close). Returns False when the deadline cut the run short.
+    Each thread keeps one HTTP/1.1 connection, which http.client reopens whenever the server has
+    closed it: gunicorn's sync workers close it after every response, so each request also pays a
+    loopback TCP connect. Returns False when the deadline cut the run short.
     """
     counter = itertools.count()  # next() on it is atomic under the GIL
     lock = threading.Lock()
@@ -346,9 +355,11 @@ def send_requests(
 def measure(port: int, target: Target, args: argparse.Namespace) -> Measurement:
     deadline = time.monotonic() + TARGET_TIME_LIMIT
     measurement = Measurement(target)
-    # Warm-up, not counted: `--warmup` requests for a single URL; two passes over a rotation, so
-    # each letter's renditions exist and both workers have likely served it.
-    warmup = max(args.warmup, 2 * len(target.urls)) if len(target.urls) > 1 else args.warmup
+    # Warm-up, not counted: `--warmup` requests for a single URL; at least two passes over a rotation,
+    # so each letter's image renditions exist and both workers have likely served it.
+    warmup = args.warmup
+    if warmup and len(target.urls) > 1:
+        warmup = max(warmup, 2 * len(target.urls))
     if send_requests(port, target.urls, warmup, args.clients, deadline, None):
         measurement.aborted = not send_requests(port, target.urls, args.requests, args.clients, deadline, measurement)
     else:
@@ -425,7 +436,8 @@ def report(measurements: list[Measurement], context: dict) -> None:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        padded = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join(padded).rstrip()
 
     print()
     print(
@@ -433,7 +445,11 @@ def report(measurements: list[Measurement], context: dict) -> None:
         f"Django {context['django']}, Wagtail {context['wagtail']}"
     )
     print(f"Database: {context['database']}")
-    print(f"Server: {context['server']}; {context['clients']} client threads, one keep-alive connection each")
+    print(f"Server: {context['server']}")
+    print(
+        f"Load: {context['clients']} client threads, {context['requests_per_target']} measured requests per target, "
+        "one connection per thread (the sync workers close it after each response)"
+    )
     print()
     print(line(header))
     print(line(["-" * w for w in widths]))

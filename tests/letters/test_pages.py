@@ -278,3 +278,29 @@ def test_hostile_plain_fields_are_escaped(client, index):
     assert "&lt;script&gt;" in html
     assert "<img src=x onerror=alert(1)>" not in html
     assert "=HYPERLINK(&quot;http://evil.example&quot;)" in html
+
+
+def _queries_for(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm caches (image renditions, site root paths)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/letters/"])
+def test_listing_queries_do_not_grow_with_the_number_of_letters(client, index, url):
+    def add_letters(count):
+        for _ in range(count):
+            LetterPageFactory(
+                status=LetterStatus.OPEN_FOR_SIGNATURES, hero_image=ImageFactory(), co_drafters=[OrganizationFactory()]
+            )
+
+    add_letters(2)
+    few = _queries_for(client, url)
+    add_letters(4)
+    many = _queries_for(client, url)
+
+    assert many == few
