@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
-from coalition.letters.models import LetterCoDrafter, LetterIndexPage, LetterPage, LetterStatus
+from coalition.letters.models import LetterIndexPage, LetterPage, LetterStatus
+from coalition.letters.services import letter_codrafter_add, letter_lead_set
 from coalition.letters.site import site_structure_ensure
 from coalition.orgs.models import Membership, Organization
+from coalition.orgs.services import membership_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -62,6 +64,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.MEMBER
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, so the person joins the organization's staff group.
+        return membership_create(acting_user=None, audit=False, **kwargs)
+
 
 def letter_index() -> LetterIndexPage:
     _home, index = site_structure_ensure()
@@ -86,11 +93,14 @@ class LetterPageFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, parent=None, live=True, co_drafters=(), **kwargs):
+        lead = kwargs.pop("lead_organization")
         page = model_class(*args, **kwargs)
         page.live = live
-        for position, org in enumerate(co_drafters):
-            page.co_drafters.add(LetterCoDrafter(organization=org, sort_order=position))
         (parent or letter_index()).add_child(instance=page)
         if live:
             page.save_revision().publish()
+        if lead is not None:
+            letter_lead_set(letter=page, organization=lead, acting_user=None)
+        for org in co_drafters:
+            letter_codrafter_add(letter=page, organization=org, acting_user=None)
         return LetterPage.objects.get(pk=page.pk)

@@ -10,7 +10,6 @@ from django.db import transaction
 from wagtail.images import get_image_model
 
 from coalition.letters.models import (
-    LetterCoDrafter,
     LetterPage,
     LetterRecipient,
     LetterStatus,
@@ -18,7 +17,7 @@ from coalition.letters.models import (
     LetterUpdate,
     RelatedAction,
 )
-from coalition.letters.services import letter_status_change
+from coalition.letters.services import letter_codrafter_add, letter_lead_set, letter_status_change
 from coalition.letters.site import site_structure_ensure
 from coalition.orgs.models import Organization
 from coalition.orgs.services import organization_create
@@ -103,7 +102,6 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
         body=data["body"],
         closing=data["closing"],
         language=data["language"],
-        lead_organization=organizations[data["lead"]],
         signature_goal=data["signature_goal"],
         deadline=data["deadline"],
         thank_you_message=data["thank_you"],
@@ -111,8 +109,6 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
         share_text=data["share_text"],
         owner=editor,
     )
-    for position, slug in enumerate(data["co_drafters"]):
-        letter.co_drafters.add(LetterCoDrafter(organization=organizations[slug], sort_order=position))
     for position, recipient in enumerate(data["recipients"]):
         letter.recipients.add(LetterRecipient(sort_order=position, **recipient))
     for position, update in enumerate(data["updates"]):
@@ -121,6 +117,9 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
         letter.related_actions.add(RelatedAction(sort_order=position, **action))
     index.add_child(instance=letter)
     letter.save_revision(user=editor).publish(user=editor)
+    letter_lead_set(letter=letter, organization=organizations[data["lead"]], acting_user=editor)
+    for slug in data["co_drafters"]:
+        letter_codrafter_add(letter=letter, organization=organizations[slug], acting_user=editor)
     changes = [
         letter_status_change(letter=letter, to_status=status, acting_user=editor, note="Demo campaign set-up")
         for status in STATUS_PATHS[LetterStatus(data["status"])]

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views.generic import IndexView
@@ -14,10 +14,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
-from .forms import LetterStatusChangeForm
+from coalition.orgs.models import Organization
+
+from .access import letter_organizations
+from .forms import LetterCoDrafterAddForm, LetterLeadForm, LetterStatusChangeForm
 from .models import LetterPage, LetterStatus, LetterStatusChange
 from .selectors import letter_status_history
-from .services import letter_status_change
+from .services import letter_codrafter_add, letter_codrafter_remove, letter_lead_set, letter_status_change
 
 
 def user_can_change_status(user, letter: LetterPage) -> bool:
@@ -76,6 +79,83 @@ class LetterStatusChangeView(WagtailAdminTemplateMixin, FormView):
             % {"title": self.letter.title, "status": change.get_to_status_display()},
         )
         return redirect("letters_admin:status", page_id=self.letter.pk)
+
+
+def user_can_manage_organizations(user, letter: LetterPage) -> bool:
+    """Choosing who writes a letter is an editor's decision."""
+    return letter.permissions_for_user(user).can_publish()
+
+
+class LetterOrganizationsView(WagtailAdminTemplateMixin, TemplateView):
+    """Choose the lead and co-drafting organizations of a letter.
+
+    Each change takes effect at once (it is not part of a page revision): staff of an
+    organization that is added can open the draft, staff of one that is removed cannot.
+    """
+
+    template_name = "letters/admin/organizations.html"
+    header_icon = "group"
+
+    def dispatch(self, request, page_id):
+        self.letter = get_object_or_404(LetterPage, pk=page_id)
+        if not user_can_manage_organizations(request.user, self.letter):
+            raise PermissionDenied
+        return super().dispatch(request, page_id)
+
+    def get_page_title(self):
+        return _("Organizations")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtailadmin_pages:edit", args=[self.letter.pk]), "label": self.letter.title},
+            {"url": "", "label": _("Organizations")},
+        ]
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("lead_form", LetterLeadForm(initial={"organization": self.letter.lead_organization_id}))
+        kwargs.setdefault("add_form", LetterCoDrafterAddForm(letter=self.letter))
+        return super().get_context_data(
+            letter=self.letter,
+            co_drafters=self.letter.co_drafters.select_related("organization", "added_by"),
+            organizations=letter_organizations(letter=self.letter),
+            **kwargs,
+        )
+
+    def post(self, request, page_id):
+        action = request.POST.get("action")
+        try:
+            if action == "lead":
+                form = LetterLeadForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(lead_form=form))
+                letter_lead_set(
+                    letter=self.letter, organization=form.cleaned_data["organization"], acting_user=request.user
+                )
+                messages.success(
+                    request, _("%(org)s now leads this letter.") % {"org": form.cleaned_data["organization"]}
+                )
+            elif action == "add":
+                form = LetterCoDrafterAddForm(request.POST, letter=self.letter)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(add_form=form))
+                letter_codrafter_add(
+                    letter=self.letter, organization=form.cleaned_data["organization"], acting_user=request.user
+                )
+                messages.success(
+                    request, _("%(org)s now co-drafts this letter.") % {"org": form.cleaned_data["organization"]}
+                )
+            elif action == "remove":
+                organization = get_object_or_404(Organization, pk=request.POST.get("organization"))
+                letter_codrafter_remove(letter=self.letter, organization=organization, acting_user=request.user)
+                messages.success(
+                    request,
+                    _("%(org)s no longer co-drafts this letter; its staff lost access.") % {"org": organization},
+                )
+            else:
+                return self.render_to_response(self.get_context_data())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("letters_admin:organizations", page_id=self.letter.pk)
 
 
 class StatusChangeFilterSet(WagtailFilterSet):

@@ -41,3 +41,30 @@ class LetterStatusChangeForm(forms.Form):
         note = self.cleaned_data["note"].strip()
         validate_multiline(note)
         return note
+
+
+class LetterLeadForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Lead organization"), queryset=None, empty_label=_("Choose an organization")
+    )
+
+    def __init__(self, *args, **kwargs):
+        from coalition.orgs.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.order_by("name")
+
+
+class LetterCoDrafterAddForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Add a co-drafting organization"), queryset=None, empty_label=_("Choose an organization")
+    )
+
+    def __init__(self, *args, letter, **kwargs):
+        from coalition.orgs.models import Organization
+
+        super().__init__(*args, **kwargs)
+        taken = [letter.lead_organization_id, *letter.co_drafters.values_list("organization_id", flat=True)]
+        self.fields["organization"].queryset = Organization.objects.exclude(pk__in=[t for t in taken if t]).order_by(
+            "name"
+        )

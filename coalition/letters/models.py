@@ -146,11 +146,17 @@ class LetterPage(RoutablePageMixin, Page):
         default="auto",
     )
 
+    # Who writes the letter decides who may edit it, so the lead and co-drafting
+    # organizations are managed on their own admin screen (letters.services), not in
+    # page revisions; see with_content_json.
     lead_organization = models.ForeignKey(
         "orgs.Organization",
         verbose_name=_("lead organization"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="led_letters",
+        editable=False,
     )
 
     # Changed only through letters.services.letter_status_change, which records who
@@ -181,9 +187,16 @@ class LetterPage(RoutablePageMixin, Page):
         validators=[validate_single_line],
     )
 
-    STATUS_FIELDS = ("status", "status_changed_at", "status_changed_by_id")
+    # Fields that belong to the letter as a whole, not to a version of its text.
+    NON_REVISIONED_FIELDS = ("status", "status_changed_at", "status_changed_by_id", "lead_organization_id")
 
     content_panels = Page.content_panels + [
+        HelpPanel(
+            content=_(
+                "The lead and co-drafting organizations are chosen with the “Organizations” button "
+                "above: their staff can then edit this letter and must sign off on its text."
+            )
+        ),
         FieldPanel("summary"),
         MultiFieldPanel(
             [FieldPanel("hero_image"), FieldRowPanel([FieldPanel("hero_caption"), FieldPanel("hero_credit")])],
@@ -195,10 +208,6 @@ class LetterPage(RoutablePageMixin, Page):
             heading=_("The letter"),
         ),
         InlinePanel("recipients", heading=_("Recipients"), label=_("recipient")),
-    ]
-    organizations_panels = [
-        FieldPanel("lead_organization"),
-        InlinePanel("co_drafters", heading=_("Co-drafting organizations"), label=_("co-drafting organization")),
     ]
     campaign_panels = [
         HelpPanel(
@@ -219,7 +228,6 @@ class LetterPage(RoutablePageMixin, Page):
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Letter")),
-            ObjectList(organizations_panels, heading=_("Organizations")),
             ObjectList(campaign_panels, heading=_("Campaign")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
             ObjectList(Page.settings_panels, heading=_("Settings")),
@@ -283,16 +291,24 @@ class LetterPage(RoutablePageMixin, Page):
         context["share_links"] = letter_share_links(letter=self, url=self.public_url)
         return context
 
+    # --- permissions ---------------------------------------------------------
+
+    def permissions_for_user(self, user):
+        from .access import LetterPermissionTester
+
+        return LetterPermissionTester(user, self)
+
     # --- revisions -----------------------------------------------------------
 
     def with_content_json(self, content):
-        """Keep the live status when a revision is restored or published.
+        """Keep the live status and lead organization when a revision is restored or published.
 
-        The status belongs to the letter as a whole, not to a version of its text:
-        publishing an edit drafted last week must not reopen a closed letter.
+        They belong to the letter as a whole, not to a version of its text: publishing
+        an edit drafted last week must not reopen a closed letter or hand it to
+        another organization.
         """
         obj = super().with_content_json(content)
-        for field in self.STATUS_FIELDS:
+        for field in self.NON_REVISIONED_FIELDS:
             setattr(obj, field, getattr(self, field))
         return obj
 
@@ -333,15 +349,23 @@ class LetterRecipient(Orderable):
         return f"{self.name}, {self.title}" if self.title else self.name
 
 
-class LetterCoDrafter(Orderable):
-    """An organization drafting the letter alongside the lead organization."""
+class LetterCoDrafter(models.Model):
+    """An organization drafting the letter alongside the lead organization.
 
-    page = ParentalKey(LetterPage, on_delete=models.CASCADE, related_name="co_drafters")
+    Not part of page revisions: adding or removing one changes who may edit the
+    draft at once (letters.services.letter_codrafter_add / _remove).
+    """
+
+    page = models.ForeignKey(LetterPage, on_delete=models.CASCADE, related_name="co_drafters")
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="co_drafted_letters")
+    sort_order = models.PositiveIntegerField(default=0)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
 
-    panels = [FieldPanel("organization")]
-
-    class Meta(Orderable.Meta):
+    class Meta:
+        ordering = ["sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["page", "organization"], name="letters_codrafter_unique_org"),
         ]

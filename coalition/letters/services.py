@@ -13,7 +13,8 @@ from wagtail.log_actions import log
 
 from coalition.orgs.selectors import organization_managers
 
-from .models import STATUS_TRANSITIONS, LetterPage, LetterStatus, LetterStatusChange
+from .access import letter_access_sync
+from .models import STATUS_TRANSITIONS, LetterCoDrafter, LetterPage, LetterStatus, LetterStatusChange
 from .selectors import letter_status_changes_unnotified
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ def letter_status_change(*, letter: LetterPage, to_status: str, acting_user, not
         )
     if from_status == LetterStatus.DRAFT and not locked.live:
         raise ValidationError(_("Publish the letter before opening it."), code="not_live")
+    if from_status == LetterStatus.DRAFT and not locked.lead_organization_id:
+        raise ValidationError(_("Choose the lead organization before opening the letter."), code="no_lead")
 
     now = timezone.now()
     LetterPage.objects.filter(pk=locked.pk).update(
@@ -122,3 +125,64 @@ def letter_status_notifications_sweep(*, grace: timedelta = timedelta(minutes=5)
         except OSError:
             logger.warning("status change %s: notification failed, will retry on next sweep", pk, exc_info=True)
     return sent
+
+
+# --- the organizations writing a letter -----------------------------------------
+
+
+@transaction.atomic
+def letter_lead_set(*, letter: LetterPage, organization, acting_user) -> LetterPage:
+    """Make `organization` the lead; a co-drafter promoted to lead stops being a co-drafter."""
+    locked = LetterPage.objects.select_for_update().get(pk=letter.pk)
+    if locked.lead_organization_id == organization.pk:
+        return letter
+    previous = locked.lead_organization
+    LetterCoDrafter.objects.filter(page=locked, organization=organization).delete()
+    LetterPage.objects.filter(pk=locked.pk).update(lead_organization=organization)
+    letter.lead_organization = organization
+    log(
+        instance=locked,
+        action="coalition.letter_lead",
+        user=acting_user,
+        data={"organization": organization.name, "previous": previous.name if previous else ""},
+    )
+    letter_access_sync(letter=letter)
+    return letter
+
+
+@transaction.atomic
+def letter_codrafter_add(*, letter: LetterPage, organization, acting_user) -> LetterCoDrafter:
+    """Add a co-drafting organization: its staff can open the draft at once."""
+    LetterPage.objects.select_for_update().get(pk=letter.pk)
+    if letter.lead_organization_id == organization.pk:
+        raise ValidationError(_("%(org)s already leads this letter.") % {"org": organization.name})
+    existing = LetterCoDrafter.objects.filter(page=letter, organization=organization).first()
+    if existing:
+        return existing
+    position = LetterCoDrafter.objects.filter(page=letter).count()
+    co_drafter = LetterCoDrafter.objects.create(
+        page=letter, organization=organization, sort_order=position, added_by=acting_user
+    )
+    log(
+        instance=letter,
+        action="coalition.letter_codrafter_added",
+        user=acting_user,
+        data={"organization": organization.name},
+    )
+    letter_access_sync(letter=letter)
+    return co_drafter
+
+
+@transaction.atomic
+def letter_codrafter_remove(*, letter: LetterPage, organization, acting_user) -> None:
+    """Remove a co-drafting organization: its staff lose the draft at once."""
+    LetterPage.objects.select_for_update().get(pk=letter.pk)
+    deleted, _rows = LetterCoDrafter.objects.filter(page=letter, organization=organization).delete()
+    if deleted:
+        log(
+            instance=letter,
+            action="coalition.letter_codrafter_removed",
+            user=acting_user,
+            data={"organization": organization.name},
+        )
+    letter_access_sync(letter=letter)

@@ -1,10 +1,19 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from .admin_views import LetterStatusChangeView, StatusChangePermissionPolicy, user_can_change_status
+from .admin_views import (
+    LetterOrganizationsView,
+    LetterStatusChangeView,
+    StatusChangePermissionPolicy,
+    user_can_change_status,
+    user_can_manage_organizations,
+)
 from .models import LetterPage, LetterStatusChange
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
@@ -12,7 +21,10 @@ register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(Lett
 
 @hooks.register("register_admin_urls")
 def register_letter_admin_urls():
-    urls = [path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status")]
+    urls = [
+        path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status"),
+        path("<int:page_id>/organizations/", LetterOrganizationsView.as_view(), name="organizations"),
+    ]
     return [path("letters/", include((urls, "letters_admin"), namespace="letters_admin"))]
 
 
@@ -23,10 +35,35 @@ class LetterStatusButton(PageMenuItem):
     priority = 12
 
 
+class LetterOrganizationsButton(PageMenuItem):
+    label = _("Organizations")
+    icon_name = "group"
+    url_name = "letters_admin:organizations"
+    priority = 13
+
+
 @hooks.register("register_page_header_buttons")
-def letter_status_header_button(page, user, view_name, next_url=None):
-    if issubclass(page.specific_class, LetterPage) and user_can_change_status(user, page):
+def letter_header_buttons(page, user, view_name, next_url=None):
+    if not issubclass(page.specific_class or type(page), LetterPage):
+        return
+    if user_can_change_status(user, page):
         yield LetterStatusButton(page=page)
+    if user_can_manage_organizations(user, page):
+        yield LetterOrganizationsButton(page=page)
+
+
+@hooks.register("after_create_page")
+def choose_organizations_after_creating_a_letter(request, page):
+    """A new letter needs its organizations before anyone else can work on it."""
+    letter = page.specific
+    if (
+        isinstance(letter, LetterPage)
+        and not letter.lead_organization_id
+        and user_can_manage_organizations(request.user, letter)
+    ):
+        messages.info(request, _("Now choose the organizations writing this letter."))
+        return redirect("letters_admin:organizations", page_id=page.pk)
+    return None
 
 
 @hooks.register("register_log_actions")
@@ -39,3 +76,33 @@ def register_letter_log_actions(actions):
         }
 
     actions.register_action("coalition.letter_status", _("Change letter status"), message)
+
+    def organization_message(template):
+        def render(log_entry):
+            return template % {"org": (log_entry.data or {}).get("organization", "?")}
+
+        return render
+
+    actions.register_action(
+        "coalition.letter_lead",
+        _("Set lead organization"),
+        organization_message(_("Lead organization set to %(org)s")),
+    )
+    actions.register_action(
+        "coalition.letter_codrafter_added",
+        _("Add co-drafting organization"),
+        organization_message(_("Co-drafting organization added: %(org)s")),
+    )
+    actions.register_action(
+        "coalition.letter_codrafter_removed",
+        _("Remove co-drafting organization"),
+        organization_message(_("Co-drafting organization removed: %(org)s")),
+    )
+
+
+@hooks.register("construct_page_chooser_queryset")
+def limit_page_chooser_to_explorable_pages(pages, request):
+    """Partners choose (and see) only pages they may explore, never other organizations' drafts."""
+    if request.user.is_superuser:
+        return pages
+    return pages.filter(pk__in=PagePermissionPolicy().explorable_instances(request.user).values("pk"))

@@ -42,6 +42,16 @@ class Organization(index.Indexed, models.Model):
         default=False,
         help_text=_("Checked by coalition staff: the organization is who it says it is."),
     )
+    require_two_factor = models.BooleanField(
+        _("require two-factor login"),
+        default=False,
+        help_text=_("Members must set up an authenticator app before they can use the partner portal or the admin."),
+    )
+    # The Django group holding this organization's staff: Wagtail page permissions on
+    # the letters the organization writes are granted to it (letters.access).
+    staff_group = models.OneToOneField(
+        "auth.Group", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="organization"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,6 +63,7 @@ class Organization(index.Indexed, models.Model):
         FieldPanel("description"),
         FieldPanel("logo"),
         FieldPanel("verified"),
+        FieldPanel("require_two_factor"),
     ]
 
     search_fields = [
@@ -109,3 +120,81 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in {self.Role.OWNER, self.Role.ADMIN}
+
+
+class Invitation(models.Model):
+    """An invitation for one email address to join an organization with a role.
+
+    The link carries a signed token naming this row and its nonce: it expires, works
+    once (accepted_at), and reissuing or revoking changes the nonce so old links die.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    nonce = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One open invitation per address and organization; reinviting replaces it.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organization",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="orgs_invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        from django.utils import timezone
+
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class OrganizationAuditEntry(models.Model):
+    """Who changed what about an organization's people and profile, and when."""
+
+    class Action(models.TextChoices):
+        MEMBER_INVITED = "member_invited", _("Invited a member")
+        INVITATION_REVOKED = "invitation_revoked", _("Revoked an invitation")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Accepted an invitation")
+        MEMBER_ADDED = "member_added", _("Added a member")
+        ROLE_CHANGED = "role_changed", _("Changed a role")
+        MEMBER_REMOVED = "member_removed", _("Removed a member")
+        PROFILE_UPDATED = "profile_updated", _("Updated the profile")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    # The person the change is about (their address at the time), when there is one.
+    subject = models.CharField(max_length=254, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("organization audit entry")
+        verbose_name_plural = _("organization audit entries")
+
+    def __str__(self):
+        return f"{self.organization}: {self.get_action_display()} {self.subject}".strip()

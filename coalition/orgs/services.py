@@ -1,9 +1,41 @@
-"""Write-side operations on organizations. Each records who did it in Wagtail's audit log."""
+"""Write-side operations on organizations, their people and invitations.
 
-from django.db import transaction
+Every function takes the acting user and writes an OrganizationAuditEntry (or Wagtail's
+log for editor-side creation) in the same transaction. Emails are queued after commit
+with ids only.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .models import Membership, Organization
+from .models import Invitation, Membership, Organization, OrganizationAuditEntry
+
+INVITATION_SALT = "coalition.orgs.invitation"
+Role = Membership.Role
+Action = OrganizationAuditEntry.Action
+
+
+def _audit(*, organization, acting_user, action, subject="", **data) -> OrganizationAuditEntry:
+    return OrganizationAuditEntry.objects.create(
+        organization=organization, acting_user=acting_user, action=action, subject=subject, data=data
+    )
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# --- organizations ------------------------------------------------------------
 
 
 @transaction.atomic
@@ -12,14 +44,292 @@ def organization_create(*, acting_user, name: str, slug: str, **fields) -> Organ
     organization = Organization(name=name, slug=slug, **fields)
     organization.full_clean()
     organization.save()
+    organization_staff_group(organization=organization)
     log(instance=organization, action="wagtail.create", user=acting_user)
     return organization
 
 
+PROFILE_FIELDS = ("name", "website", "country", "description", "logo", "require_two_factor")
+
+
 @transaction.atomic
-def membership_create(*, acting_user, organization: Organization, user, role: str) -> Membership:
+def organization_profile_update(*, organization: Organization, acting_user, **changes) -> Organization:
+    """Owners and admins edit their organization's public profile."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    changed = {}
+    for field, value in changes.items():
+        if getattr(organization, field) != value:
+            changed[field] = str(value) if field != "logo" else getattr(value, "pk", None)
+            setattr(organization, field, value)
+    if not changed:
+        return organization
+    organization.full_clean()
+    organization.save()
+    _audit(organization=organization, acting_user=acting_user, action=Action.PROFILE_UPDATED, fields=sorted(changed))
+    return organization
+
+
+def organization_staff_group(*, organization: Organization) -> Group:
+    """The group of this organization's staff, created on first use.
+
+    It grants access to the Wagtail admin and nothing else; page permissions on the
+    organization's letters are added by coalition.letters.access.
+    """
+    if organization.staff_group_id:
+        return organization.staff_group
+    group, _created = Group.objects.get_or_create(name=f"Organization staff: {organization.slug}")
+    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    Organization.objects.filter(pk=organization.pk).update(staff_group=group)
+    organization.staff_group = group
+    for membership in organization.memberships.select_related("user"):
+        membership.user.groups.add(group)
+    return group
+
+
+# --- memberships --------------------------------------------------------------
+
+
+def membership_can_manage(*, organization: Organization, user) -> bool:
+    """Owners and admins manage people and the profile; editors manage everything."""
+    if not user.is_authenticated:
+        return False
+    if _is_editor(user):
+        return True
+    return Membership.objects.filter(organization=organization, user=user, role__in=[Role.OWNER, Role.ADMIN]).exists()
+
+
+def _is_editor(user) -> bool:
+    """Coalition staff who manage every organization from the Wagtail admin."""
+    return user is not None and user.is_active and user.has_perm("orgs.change_membership")
+
+
+def _acting_role(*, organization, acting_user) -> str | None:
+    if _is_editor(acting_user):
+        return Role.OWNER
+    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
+    return membership.role if membership else None
+
+
+def _check_can_assign(*, organization, acting_user, role: str, current_role: str | None = None) -> None:
+    """Admins manage members and admins; only owners (and editors) grant or take the owner role."""
+    acting_role = _acting_role(organization=organization, acting_user=acting_user)
+    if acting_role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDenied(_("Only owners and admins can manage this organization's people."))
+    if Role.OWNER in (role, current_role) and acting_role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can give or take the owner role."))
+
+
+@transaction.atomic
+def membership_create(*, acting_user, organization: Organization, user, role: str, audit: bool = True) -> Membership:
     membership = Membership(organization=organization, user=user, role=role)
     membership.full_clean()
     membership.save()
-    log(instance=membership, action="wagtail.create", user=acting_user)
+    user.groups.add(organization_staff_group(organization=organization))
+    if audit:
+        _audit(
+            organization=organization,
+            acting_user=acting_user,
+            action=Action.MEMBER_ADDED,
+            subject=user.email,
+            role=role,
+        )
     return membership
+
+
+@transaction.atomic
+def membership_role_change(*, membership: Membership, role: str, acting_user) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+    organization = membership.organization
+    _check_can_assign(organization=organization, acting_user=acting_user, role=role, current_role=membership.role)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER:
+        _ensure_another_owner(membership=membership)
+    old_role = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    _audit(
+        organization=organization,
+        acting_user=acting_user,
+        action=Action.ROLE_CHANGED,
+        subject=membership.user.email,
+        old_role=old_role,
+        new_role=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, acting_user) -> None:
+    """Remove someone from an organization; they lose its letters at once."""
+    membership = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+    organization = membership.organization
+    if membership.user_id != getattr(acting_user, "pk", None):  # leaving is always allowed, but for the last owner
+        _check_can_assign(organization=organization, acting_user=acting_user, role=membership.role)
+    if membership.role == Role.OWNER:
+        _ensure_another_owner(membership=membership)
+    if organization.staff_group_id:
+        membership.user.groups.remove(organization.staff_group)
+    membership.delete()
+    _audit(
+        organization=organization,
+        acting_user=acting_user,
+        action=Action.MEMBER_REMOVED,
+        subject=membership.user.email,
+        role=membership.role,
+    )
+
+
+def _ensure_another_owner(*, membership: Membership) -> None:
+    owners = (
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+    )
+    if not owners.exists():
+        raise ValidationError(_("An organization always keeps at least one owner: make someone else owner first."))
+
+
+# --- invitations --------------------------------------------------------------
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True)
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    """The invitation a link points to, or None when the link is forged, expired, used or replaced."""
+    max_age = timedelta(days=settings.COALITION_INVITATION_DAYS)
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    invitation = Invitation.objects.select_related("organization").filter(pk=payload.get("i")).first()
+    if invitation is None or not constant_time_compare(invitation.nonce, str(payload.get("n", ""))):
+        return None
+    if not invitation.is_open:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_create(*, organization: Organization, email: str, role: str, acting_user) -> Invitation:
+    """Invite an address to the organization; a newer invitation replaces an open older one."""
+    from .tasks import invitation_send
+
+    email = normalize_email(email)
+    _check_can_assign(organization=organization, acting_user=acting_user, role=role)
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError(_("%(email)s is already a member of this organization.") % {"email": email})
+    now = timezone.now()
+    Invitation.objects.filter(
+        organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    invitation = Invitation(
+        organization=organization,
+        email=email,
+        role=role,
+        nonce=secrets.token_urlsafe(24),
+        invited_by=acting_user,
+        expires_at=now + timedelta(days=settings.COALITION_INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as error:  # a concurrent invitation to the same address won
+        raise ValidationError(_("An invitation to this address was just sent; try again.")) from error
+    _audit(organization=organization, acting_user=acting_user, action=Action.MEMBER_INVITED, subject=email, role=role)
+    transaction.on_commit(lambda: invitation_send.delay(invitation.pk), robust=True)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, acting_user) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_can_assign(organization=invitation.organization, acting_user=acting_user, role=invitation.role)
+    if invitation.accepted_at or invitation.revoked_at:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.nonce = secrets.token_urlsafe(24)
+    invitation.save(update_fields=["revoked_at", "nonce"])
+    _audit(
+        organization=invitation.organization,
+        acting_user=acting_user,
+        action=Action.INVITATION_REVOKED,
+        subject=invitation.email,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Turn an invitation into a membership for `user`, whose address must match it.
+
+    Locked and re-checked so a link clicked twice (or by two tabs) makes one membership.
+    """
+    from allauth.account.models import EmailAddress
+
+    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation has already been used or has expired."))
+    if normalize_email(user.email) != normalize_email(invitation.email):
+        raise PermissionDenied(_("This invitation is for another email address."))
+    # Following the emailed link proves the person reads this address.
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email__iexact=invitation.email, defaults={"email": user.email, "primary": True}
+    )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    membership = Membership.objects.filter(organization=invitation.organization, user=user).first()
+    if membership is None:
+        membership = membership_create(
+            acting_user=user, organization=invitation.organization, user=user, role=invitation.role, audit=False
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _audit(
+        organization=invitation.organization,
+        acting_user=user,
+        action=Action.INVITATION_ACCEPTED,
+        subject=invitation.email,
+        role=membership.role,
+    )
+    return membership
+
+
+def invitation_send_email(*, invitation_id: int) -> bool:
+    """Email the invitation link; idempotent (sent_at), and silent for closed invitations."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization", "invited_by")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None or invitation.sent_at is not None or not invitation.is_open:
+            return False
+        context = {
+            "invitation": invitation,
+            "organization_name": " ".join(invitation.organization.name.split()),
+            "inviter": invitation.invited_by,
+            "accept_url": settings.SITE_URL + f"/partners/invitations/{invitation_token(invitation=invitation)}/",
+            "days": settings.COALITION_INVITATION_DAYS,
+        }
+        subject = _("You are invited to join %(organization)s on Coalition") % {
+            "organization": context["organization_name"]
+        }
+        body = render_to_string("orgs/emails/invitation.txt", context)
+        EmailMessage(subject=subject, body=body, to=[invitation.email]).send()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+    return True

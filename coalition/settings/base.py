@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "coalition.letters.middleware.PageAdminScopeMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -290,3 +291,8 @@ LOGGING = {
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# Partner accounts.
+COALITION_INVITATION_DAYS = env.int("COALITION_INVITATION_DAYS", default=7)
+# Coalition editors (staff) must use two-factor login; production turns this on.
+COALITION_REQUIRE_2FA_FOR_EDITORS = env.bool("COALITION_REQUIRE_2FA_FOR_EDITORS", default=False)

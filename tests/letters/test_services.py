@@ -183,3 +183,48 @@ def test_hostile_title_cannot_inject_email_headers(editor, django_capture_on_com
     message = mail.outbox[0].message()
     assert message["Bcc"] is None
     assert "\n" not in mail.outbox[0].subject
+
+
+def test_a_letter_without_a_lead_organization_cannot_open(editor):
+    letter = LetterPageFactory(lead_organization=None)
+
+    with pytest.raises(ValidationError, match="lead organization"):
+        letter_status_change(letter=letter, to_status=LetterStatus.OPEN_FOR_SIGNATURES, acting_user=editor)
+
+
+def test_lead_and_co_drafter_changes_are_in_the_page_history(editor):
+    from coalition.letters.services import letter_codrafter_add, letter_codrafter_remove, letter_lead_set
+
+    letter = LetterPageFactory(lead_organization=None)
+    lead, co = OrganizationFactory.create_batch(2)
+    letter_lead_set(letter=letter, organization=lead, acting_user=editor)
+    letter_codrafter_add(letter=letter, organization=co, acting_user=editor)
+    with pytest.raises(ValidationError):
+        letter_codrafter_add(letter=letter, organization=lead, acting_user=editor)
+    letter_codrafter_remove(letter=letter, organization=co, acting_user=editor)
+
+    actions = list(
+        PageLogEntry.objects.filter(page=letter, action__startswith="coalition.")
+        .order_by("pk")
+        .values_list("action", "user")
+    )
+    assert actions == [
+        ("coalition.letter_lead", editor.pk),
+        ("coalition.letter_codrafter_added", editor.pk),
+        ("coalition.letter_codrafter_removed", editor.pk),
+    ]
+    letter.refresh_from_db()
+    assert letter.lead_organization == lead and not letter.co_drafters.exists()
+
+
+def test_publishing_a_revision_keeps_the_current_lead(editor):
+    from coalition.letters.services import letter_lead_set
+
+    first, second = OrganizationFactory.create_batch(2)
+    letter = LetterPageFactory(lead_organization=first)
+    old = letter.save_revision(user=editor)
+    letter_lead_set(letter=letter, organization=second, acting_user=editor)
+
+    old.publish(user=editor)
+
+    assert LetterPage.objects.get(pk=letter.pk).lead_organization == second
