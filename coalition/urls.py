@@ -1,18 +1,26 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from coalition.core.views import healthz
 
+# One login for everything: the Django and Wagtail admin logins hand over to allauth,
+# so no form skips its rate limits or the two-factor step.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="admin_login"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    path("partners/", include("coalition.orgs.urls")),
     path("api/", include("coalition.api.urls")),
 ]
 

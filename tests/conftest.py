@@ -22,3 +22,13 @@ def editor(db):
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and rendition caches live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -18,9 +18,15 @@ from coalition.orgs.models import Organization
 
 from .access import letter_organizations
 from .forms import LetterCoDrafterAddForm, LetterLeadForm, LetterStatusChangeForm
-from .models import LetterPage, LetterStatus, LetterStatusChange
+from .models import LetterPage, LetterStatus, LetterStatusChange, SignOffApproval
 from .selectors import letter_status_history
 from .services import letter_codrafter_add, letter_codrafter_remove, letter_lead_set, letter_status_change
+from .signoff import (
+    signoff_approve,
+    signoff_current_task_state,
+    signoff_organizations_user_can_approve,
+    signoff_state,
+)
 
 
 def user_can_change_status(user, letter: LetterPage) -> bool:
@@ -158,6 +164,56 @@ class LetterOrganizationsView(WagtailAdminTemplateMixin, TemplateView):
         return redirect("letters_admin:organizations", page_id=self.letter.pk)
 
 
+class LetterSignOffView(WagtailAdminTemplateMixin, TemplateView):
+    """Where the sign-off stands: which organizations approved the latest text, and who."""
+
+    template_name = "letters/admin/signoff.html"
+    header_icon = "tasks"
+
+    def dispatch(self, request, page_id):
+        self.letter = get_object_or_404(LetterPage, pk=page_id)
+        if not self.letter.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied
+        return super().dispatch(request, page_id)
+
+    def get_page_title(self):
+        return _("Sign-off")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtailadmin_pages:edit", args=[self.letter.pk]), "label": self.letter.title},
+            {"url": "", "label": _("Sign-off")},
+        ]
+
+    def get_context_data(self, **kwargs):
+        task_state = signoff_current_task_state(letter=self.letter)
+        return super().get_context_data(
+            letter=self.letter,
+            task_state=task_state,
+            state=signoff_state(letter=self.letter, task_state=task_state),
+            can_approve_for=signoff_organizations_user_can_approve(letter=self.letter, user=self.request.user),
+            revision=self.letter.get_latest_revision(),
+            history=SignOffApproval.objects.filter(task_state__workflow_state__object_id=str(self.letter.pk))
+            .select_related("organization", "user", "revision")
+            .order_by("-created_at")[:100],
+            **kwargs,
+        )
+
+    def post(self, request, page_id):
+        task_state = signoff_current_task_state(letter=self.letter)
+        if task_state is None:
+            messages.error(request, _("This letter is not waiting for sign-off."))
+        else:
+            try:
+                approvals = signoff_approve(task_state=task_state, user=request.user)
+            except PermissionDenied as error:
+                messages.error(request, str(error))
+            else:
+                names = ", ".join(a.organization.name for a in approvals)
+                messages.success(request, _("Signed off for %(orgs)s.") % {"orgs": names})
+        return redirect("letters_admin:signoff", page_id=self.letter.pk)
+
+
 class StatusChangeFilterSet(WagtailFilterSet):
     to_status = django_filters.ChoiceFilter(label=_("New status"), choices=LetterStatus.choices)
 
@@ -172,12 +228,13 @@ class StatusChangeIndexView(IndexView):
 
 
 class StatusChangePermissionPolicy(ModelPermissionPolicy):
-    """The audit log is read-only for everyone: rows come only from the status service."""
+    """The audit log is read-only for everyone (rows come only from the status service)
+    and visible to editors only: it names every letter, whoever writes it."""
 
     def user_has_permission(self, user, action):
         if action in {"add", "change", "delete"}:
             return False
-        return user.is_active and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+        return user.is_active and (user.is_superuser or user.has_perm("letters.view_letterstatuschange"))
 
 
 class LetterStatusChangeViewSet(ModelViewSet):

@@ -4,11 +4,14 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from .models import HomePage, LetterIndexPage
+from .signoff import signoff_workflow_ensure
 
 
 @transaction.atomic
 def site_structure_ensure(*, hostname: str = "localhost", port: int = 80) -> tuple[HomePage, LetterIndexPage]:
     """Create (or find) the home page and /letters/, and point the default Site at home.
+
+    Letters under /letters/ are published through the "Coalition sign-off" workflow.
 
     Idempotent: a second run changes nothing. Replaces Wagtail's placeholder
     "Welcome to your new Wagtail site!" page on a fresh database.
@@ -46,4 +49,5 @@ def site_structure_ensure(*, hostname: str = "localhost", port: int = 80) -> tup
                 introduction="Every letter on Coalition: open for endorsement, open for signatures, or delivered.",
             )
         )
+    signoff_workflow_ensure(index=index)
     return home, index

@@ -21,3 +21,18 @@ def letter_status_notify(status_change_id: int) -> int:
 @shared_task(name="letters.sweep_status_notifications", soft_time_limit=240, time_limit=300)
 def sweep_status_notifications() -> int:
     return services.letter_status_notifications_sweep()
+
+
+@shared_task(
+    name="letters.signoff_notify",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def signoff_notify(task_state_id: int, revision_id: int, kind: str) -> int:
+    from .signoff import signoff_notify_send
+
+    return signoff_notify_send(task_state_id=task_state_id, revision_id=revision_id, kind=kind)

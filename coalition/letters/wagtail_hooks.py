@@ -9,12 +9,14 @@ from wagtail.permissions import register_permission_policy
 
 from .admin_views import (
     LetterOrganizationsView,
+    LetterSignOffView,
     LetterStatusChangeView,
     StatusChangePermissionPolicy,
     user_can_change_status,
     user_can_manage_organizations,
 )
 from .models import LetterPage, LetterStatusChange
+from .signoff import signoff_revision_saved
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
 
@@ -24,6 +26,7 @@ def register_letter_admin_urls():
     urls = [
         path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status"),
         path("<int:page_id>/organizations/", LetterOrganizationsView.as_view(), name="organizations"),
+        path("<int:page_id>/sign-off/", LetterSignOffView.as_view(), name="signoff"),
     ]
     return [path("letters/", include((urls, "letters_admin"), namespace="letters_admin"))]
 
@@ -50,6 +53,52 @@ def letter_header_buttons(page, user, view_name, next_url=None):
         yield LetterStatusButton(page=page)
     if user_can_manage_organizations(user, page):
         yield LetterOrganizationsButton(page=page)
+    if page.permissions_for_user(user).can_edit():
+        yield LetterSignOffButton(page=page)
+
+
+class LetterSignOffButton(PageMenuItem):
+    label = _("Sign-off")
+    icon_name = "tasks"
+    url_name = "letters_admin:signoff"
+    priority = 14
+
+
+@hooks.register("after_edit_page")
+def restart_signoff_after_an_edit(request, page):
+    """An edit during sign-off leaves earlier approvals behind and tells the drafters."""
+    letter = page.specific
+    if isinstance(letter, LetterPage):
+        superseded = signoff_revision_saved(letter=letter)
+        if superseded:
+            messages.warning(
+                request,
+                _("The text changed, so the organizations that had signed off must sign off again."),
+            )
+
+
+def _publishing_needs_signoff(page) -> bool:
+    letter = page.specific
+    return isinstance(letter, LetterPage) and bool(letter.lead_organization_id)
+
+
+@hooks.register("construct_page_action_menu")
+def hide_direct_publish_for_letters(menu_items, request, context):
+    """Letters written by organizations are published by their sign-off, not by one person."""
+    page = context.get("page")
+    if page is not None and page.pk and _publishing_needs_signoff(page):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("before_edit_page")
+def refuse_direct_publish_for_letters(request, page):
+    if request.method == "POST" and "action-publish" in request.POST and _publishing_needs_signoff(page):
+        messages.error(
+            request,
+            _("This letter is published when every organization writing it has signed off: submit it for sign-off."),
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
 
 
 @hooks.register("after_create_page")
@@ -92,6 +141,11 @@ def register_letter_log_actions(actions):
         "coalition.letter_codrafter_added",
         _("Add co-drafting organization"),
         organization_message(_("Co-drafting organization added: %(org)s")),
+    )
+    actions.register_action(
+        "coalition.signoff_approved",
+        _("Sign off"),
+        organization_message(_("Signed off for %(org)s")),
     )
     actions.register_action(
         "coalition.letter_codrafter_removed",

@@ -1,15 +1,19 @@
 """Wagtail admin screens for organizations and their members."""
 
 import django_filters
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColumn, UpdatedAtColumn
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from coalition.core.exports import FormulaSafeExportMixin
 
 from .models import Membership, Organization
+from .services import membership_create, membership_remove, membership_role_change
 
 
 class OrganizationFilterSet(WagtailFilterSet):
@@ -65,6 +69,40 @@ class MembershipFilterSet(WagtailFilterSet):
         fields = ["organization", "role"]
 
 
+class ServiceErrorsAsMessagesMixin:
+    """A refusal from a service (last owner, role rules) is shown as a message, never a 500."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+            return redirect(request.get_full_path())
+
+
+class MembershipCreateView(ServiceErrorsAsMessagesMixin, CreateView):
+    """Through the service: the person joins the organization's staff group and the
+    organization's audit history records who added them."""
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return membership_create(
+            acting_user=self.request.user, organization=data["organization"], user=data["user"], role=data["role"]
+        )
+
+
+class MembershipEditView(ServiceErrorsAsMessagesMixin, EditView):
+    def save_instance(self):
+        return membership_role_change(
+            membership=self.object, role=self.form.cleaned_data["role"], acting_user=self.request.user
+        )
+
+
+class MembershipDeleteView(ServiceErrorsAsMessagesMixin, DeleteView):
+    def delete_action(self):
+        membership_remove(membership=self.object, acting_user=self.request.user)
+
+
 class MembershipIndexView(FormulaSafeExportMixin, IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("organization", "user")
@@ -76,6 +114,9 @@ class MembershipViewSet(ModelViewSet):
     menu_label = _("Members")
     add_to_admin_menu = False
     index_view_class = MembershipIndexView
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
+    delete_view_class = MembershipDeleteView
     filterset_class = MembershipFilterSet
     search_fields = ["user__email", "user__first_name", "user__last_name", "organization__name"]
     search_backend_name = None

@@ -1,8 +1,14 @@
-"""Read-side queries for organizations."""
+"""Read-side queries for organizations, and who may see what in the partner portal."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from .models import Membership, Organization
+from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Invitation, Membership, Organization, OrganizationAuditEntry
+
+Role = Membership.Role
 
 
 def organizations_for_user(*, user) -> QuerySet:
@@ -19,3 +25,161 @@ def organization_managers(*, organization_ids) -> QuerySet:
         role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
         user__is_active=True,
     ).select_related("user")
+
+
+# --- partner portal: who may see an organization ---------------------------------
+
+
+def user_is_editor(*, user) -> bool:
+    """Coalition staff: they see and manage every organization (same test as the services)."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("orgs.change_membership"))
+
+
+def membership_for(*, user, organization: Organization) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(organization=organization, user=user).first()
+
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    """What the signed-in person is to one organization."""
+
+    organization: Organization
+    membership: Membership | None
+    is_editor: bool
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def can_manage(self) -> bool:
+        """Owners, admins and coalition editors manage people and the profile."""
+        return self.is_editor or bool(self.membership and self.membership.can_manage)
+
+    @property
+    def can_grant_owner(self) -> bool:
+        """Only owners (and editors) give or take the owner role."""
+        return self.is_editor or self.role == Role.OWNER
+
+    def can_change_member(self, membership: Membership) -> bool:
+        """Mirrors services._check_can_assign: admins cannot touch owners."""
+        if not self.can_manage:
+            return False
+        return self.can_grant_owner or membership.role != Role.OWNER
+
+    def assignable_roles(self) -> list[tuple[str, str]]:
+        if self.can_grant_owner:
+            return list(Role.choices)
+        return [(value, label) for value, label in Role.choices if value != Role.OWNER]
+
+
+def organization_access_or_404(*, user, slug: str) -> OrganizationAccess:
+    """The organization behind `slug`, for its members and coalition editors only.
+
+    Everyone else gets the same 404 as for a slug that does not exist, so the portal
+    never confirms that an organization (or its membership) exists.
+    """
+    organization = Organization.objects.select_related("logo").filter(slug=slug).first()
+    if organization is None or not user.is_authenticated:
+        raise Http404
+    membership = membership_for(user=user, organization=organization)
+    is_editor = user_is_editor(user=user)
+    if membership is None and not is_editor:
+        raise Http404
+    return OrganizationAccess(organization=organization, membership=membership, is_editor=is_editor)
+
+
+def portal_organizations(*, user) -> QuerySet:
+    """Organizations for the portal home, each with `my_role` (None for an editor who is not a member).
+
+    Members see their own organizations; editors see all of them.
+    """
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    my_role = Membership.objects.filter(organization=OuterRef("pk"), user=user).values("role")[:1]
+    qs = Organization.objects.annotate(my_role=Subquery(my_role)).select_related("logo")
+    if not user_is_editor(user=user):
+        qs = qs.filter(memberships__user=user)
+    return qs.order_by("name", "pk")
+
+
+# --- partner portal: what an organization holds ----------------------------------
+
+
+def organization_letters(*, organization: Organization) -> QuerySet:
+    """Letters the organization leads or co-drafts, with `portal_role` ("lead" or "co_drafter")."""
+    from coalition.letters.models import LetterCoDrafter, LetterPage
+
+    co_drafted = LetterCoDrafter.objects.filter(organization=organization).values("page_id")
+    return (
+        LetterPage.objects.filter(Q(lead_organization=organization) | Q(pk__in=co_drafted))
+        .annotate(
+            portal_role=Case(
+                When(lead_organization=organization, then=Value("lead")),
+                default=Value("co_drafter"),
+                output_field=CharField(),
+            )
+        )
+        .select_related("lead_organization")
+        .order_by("-latest_revision_created_at", "-pk")
+    )
+
+
+def organization_member_counts(*, organization: Organization) -> dict[str, int]:
+    counts = organization.memberships.aggregate(
+        total=Count("pk"),
+        owner=Count("pk", filter=Q(role=Role.OWNER)),
+        admin=Count("pk", filter=Q(role=Role.ADMIN)),
+        member=Count("pk", filter=Q(role=Role.MEMBER)),
+    )
+    return counts
+
+
+ROLE_ORDER = Case(
+    When(role=Role.OWNER, then=Value(0)),
+    When(role=Role.ADMIN, then=Value(1)),
+    default=Value(2),
+)
+
+
+def organization_members(*, organization: Organization) -> QuerySet:
+    """Memberships, owners first, then admins, then members, each by name."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by(ROLE_ORDER, "user__first_name", "user__last_name", "user__email", "pk")
+    )
+
+
+def organization_open_invitations(*, organization: Organization) -> QuerySet:
+    return (
+        Invitation.objects.filter(
+            organization=organization,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def organization_audit_entries(*, organization: Organization) -> QuerySet:
+    return OrganizationAuditEntry.objects.filter(organization=organization).select_related("acting_user")
+
+
+def account_exists_for_email(*, email: str) -> bool:
+    """Does an account use this address (as its own, or verified through allauth), in any case?
+
+    Unverified addresses do not count: anyone can type someone else's address into
+    their account, and that must not stop the real owner from accepting an invitation.
+    """
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model().objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )

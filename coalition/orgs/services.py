@@ -58,6 +58,8 @@ def organization_profile_update(*, organization: Organization, acting_user, **ch
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if acting_user is None or not membership_can_manage(organization=organization, user=acting_user):
+        raise PermissionDenied(_("Only owners and admins can edit this organization's profile."))
     changed = {}
     for field, value in changes.items():
         if getattr(organization, field) != value:
@@ -140,6 +142,8 @@ def membership_create(*, acting_user, organization: Organization, user, role: st
 
 @transaction.atomic
 def membership_role_change(*, membership: Membership, role: str, acting_user) -> Membership:
+    if role not in Role.values:
+        raise ValidationError(_("Choose one of the roles: owner, admin or member."))
     membership = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
     organization = membership.organization
     _check_can_assign(organization=organization, acting_user=acting_user, role=role, current_role=membership.role)
@@ -280,8 +284,10 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     if normalize_email(user.email) != normalize_email(invitation.email):
         raise PermissionDenied(_("This invitation is for another email address."))
     # Following the emailed link proves the person reads this address.
+    # Primary only when the person has no primary address yet (one per user, a database rule).
+    has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
     address, _created = EmailAddress.objects.get_or_create(
-        user=user, email__iexact=invitation.email, defaults={"email": user.email, "primary": True}
+        user=user, email__iexact=invitation.email, defaults={"email": user.email, "primary": not has_primary}
     )
     if not address.verified:
         address.verified = True

@@ -55,12 +55,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "coalition.orgs.middleware.TwoFactorRequiredMiddleware",
     "coalition.letters.middleware.PageAdminScopeMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -168,15 +173,26 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Accounts (django-allauth). Partner accounts are created by invitation only, so
-# public sign-up is closed by the adapter.
+# public sign-up is closed by the adapter. Every login form (the Wagtail admin's and
+# Django admin's too) is allauth's, with its rate limits and two-factor step.
 ACCOUNT_ADAPTER = "coalition.core.adapters.InvitationOnlyAccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"email", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-LOGIN_REDIRECT_URL = "/"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Coalition] "
+# allauth's rate limits are on with their defaults (login failures, password
+# resets, confirmation emails...), kept in the cache.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Coalition"
+USERSESSIONS_TRACK_ACTIVITY = True
+LOGIN_REDIRECT_URL = "/partners/"
 LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "account_login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -292,7 +308,10 @@ LOGGING = {
     },
 }
 
-# Partner accounts.
+# Partner accounts: how long an invitation link works.
 COALITION_INVITATION_DAYS = env.int("COALITION_INVITATION_DAYS", default=7)
 # Coalition editors (staff) must use two-factor login; production turns this on.
 COALITION_REQUIRE_2FA_FOR_EDITORS = env.bool("COALITION_REQUIRE_2FA_FOR_EDITORS", default=False)
+
+# A completed workflow publishes what its approvers signed off (coalition.letters.signoff).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "coalition.letters.workflow_actions.publish_after_workflow"

@@ -27,6 +27,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# Coalition staff hold every organization's data: they always log in with a second factor.
+COALITION_REQUIRE_2FA_FOR_EDITORS = True
+
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }

@@ -27,6 +27,10 @@ def test_create_editor_creates_once_and_prints_the_same_credentials(tmp_path, ca
     password = first.split("Password: ")[1].split()[0]
     assert editor.check_password(password)
     assert f"Password: {password}" in second
+    assert "Email:    editor@coalition.localhost" in first
+    from allauth.account.models import EmailAddress
+
+    assert EmailAddress.objects.get(user=editor).verified
     assert oct(credentials.stat().st_mode)[-3:] == "600"
 
 

@@ -4,54 +4,15 @@ Skipped, with a clear reason, where /usr/bin/chromium is not installed
 (`apt-get install -y chromium`; never `playwright install`).
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from coalition.core.demo import demo_load
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"browser test skipped: no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the live server's
-    # database work happens in its own thread, so Django's async guard can step aside.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_reader_follows_a_letter_from_the_home_page(live_server, browser_page, settings):
+def test_reader_follows_a_letter_from_the_home_page(live_server, browser_page, settings, output_dir):
     settings.SITE_URL = live_server.url
     demo_load()
     requests_elsewhere = []
@@ -75,7 +36,6 @@ def test_reader_follows_a_letter_from_the_home_page(live_server, browser_page, s
     browser_page.keyboard.press("Tab")
     assert browser_page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
 
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    browser_page.screenshot(path=str(OUTPUT_DIR / "letter-page.png"), full_page=True)
-    assert (OUTPUT_DIR / "letter-page.png").stat().st_size > 10_000
+    browser_page.screenshot(path=str(output_dir / "letter-page.png"), full_page=True)
+    assert (output_dir / "letter-page.png").stat().st_size > 10_000
     assert requests_elsewhere == [], "the page loaded something from another host"

@@ -211,3 +211,23 @@ def test_organizations_screen_is_for_editors(client, world):
     assert client.get(url)["Location"] == "/admin/"
     client.post(url, {"action": "add", "organization": org_b.pk})
     assert not world["letter_a"].co_drafters.filter(organization=org_b).exists()
+
+
+def test_partner_menus_and_reports_never_name_another_organizations_letter(client, world):
+    client.force_login(world["member_a"])
+    home = client.get("/admin/").content.decode()
+    assert "Status history" not in home
+
+    urls = [
+        "/admin/",
+        "/admin/reports/locked/",
+        "/admin/reports/workflow/",
+        "/admin/reports/workflow_tasks/",
+        "/admin/reports/site-history/",
+        "/admin/reports/aging-pages/",
+        "/admin/letter-status-history/",
+        "/admin/pages/usage/letters/letterpage/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert "Letter of B" not in response.content.decode(), url

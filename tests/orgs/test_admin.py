@@ -93,3 +93,38 @@ def test_people_without_admin_access_cannot_reach_the_organization_screens(clien
     for name in ["orgs_organization:index", "orgs_membership:index", "letters_status_change:index"]:
         response = client.get(reverse(name))
         assert response.status_code in (302, 403), name
+
+
+def test_membership_added_in_the_admin_goes_through_the_service(client, editor):
+    from coalition.orgs.models import OrganizationAuditEntry
+
+    org = OrganizationFactory()
+    person = UserFactory()
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("orgs_membership:add"), {"organization": org.pk, "user": person.pk, "role": "admin"}
+    )
+
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert person.groups.filter(pk=org.staff_group_id).exists()
+    entry = OrganizationAuditEntry.objects.get(organization=org, action="member_added")
+    assert entry.acting_user == editor and entry.subject == person.email
+
+
+def test_the_last_owner_cannot_be_removed_or_demoted_in_the_admin(client, editor):
+    owner = MembershipFactory(role="owner")
+    client.force_login(editor)
+
+    client.post(reverse("orgs_membership:delete", args=[owner.pk]))
+    assert owner.__class__.objects.filter(pk=owner.pk).exists()
+
+    response = client.post(
+        reverse("orgs_membership:edit", args=[owner.pk]),
+        {"organization": owner.organization_id, "user": owner.user_id, "role": "member"},
+        follow=True,
+    )
+    assert "at least one owner" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.role == "owner"

@@ -2,6 +2,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -28,25 +29,27 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             password = secrets.token_urlsafe(12)
-            User.objects.create_superuser(username=username, email=email, password=password)
+            user = User.objects.create_superuser(username=username, email=email, password=password)
+            # Logins go through allauth, which requires a verified address.
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             path.write_text(f"{username}\n{password}\n")
             path.chmod(stat.S_IRUSR | stat.S_IWUSR)
-            self._print(username, password, created=True)
+            self._print(email, password, created=True)
             return
         saved = path.read_text().split() if path.is_file() else []
         if len(saved) == 2 and saved[0] == username and user.check_password(saved[1]):
-            self._print(username, saved[1], created=False)
+            self._print(user.email, saved[1], created=False)
         else:
             self.stdout.write(
                 f"Editor account '{username}' exists; its password was changed since it was created. "
                 f"Set a new one with: python manage.py changepassword {username}"
             )
 
-    def _print(self, username, password, *, created):
+    def _print(self, email, password, *, created):
         line = "=" * 60
         self.stdout.write(line)
         self.stdout.write(("Created" if created else "Existing") + " editor account for the Wagtail admin:")
         self.stdout.write(f"  URL:      {settings.SITE_URL}/admin/")
-        self.stdout.write(f"  Username: {username}")
+        self.stdout.write(f"  Email:    {email}")
         self.stdout.write(f"  Password: {password}")
         self.stdout.write(line)

@@ -67,7 +67,7 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import letters_open_list
+        from ..selectors import letters_open_list
 
         context = super().get_context(request, *args, **kwargs)
         context["open_letters"] = letters_open_list()[:6]
@@ -88,8 +88,8 @@ class LetterIndexPage(Page):
     per_page = 12
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import LetterFilterForm
-        from .selectors import letters_public_list
+        from ..forms import LetterFilterForm
+        from ..selectors import letters_public_list
 
         context = super().get_context(request, *args, **kwargs)
         form = LetterFilterForm(request.GET or None)
@@ -285,7 +285,7 @@ class LetterPage(RoutablePageMixin, Page):
         return sorted(self.updates.all(), key=lambda u: (u.date, u.pk or 0), reverse=True)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import letter_share_links
+        from ..selectors import letter_share_links
 
         context = super().get_context(request, *args, **kwargs)
         context["share_links"] = letter_share_links(letter=self, url=self.public_url)
@@ -294,7 +294,7 @@ class LetterPage(RoutablePageMixin, Page):
     # --- permissions ---------------------------------------------------------
 
     def permissions_for_user(self, user):
-        from .access import LetterPermissionTester
+        from ..access import LetterPermissionTester
 
         return LetterPermissionTester(user, self)
 
