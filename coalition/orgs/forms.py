@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from PIL import Image, ImageOps
@@ -15,7 +14,7 @@ from PIL import Image, ImageOps
 from coalition.core.validators import validate_multiline, validate_single_line
 
 from .models import Invitation, Membership, Organization
-from .services import invitation_accept
+from .services import invitation_accept_new_account
 
 logger = logging.getLogger(__name__)
 
@@ -140,16 +139,6 @@ class OrganizationProfileForm(AccessibleFormMixin, forms.Form):
         return {field: self.cleaned_data[field] for field in self.PROFILE_FIELDS}
 
 
-def logo_image_create(*, content: ContentFile, organization_name: str):
-    """Store a re-encoded logo as a Wagtail image (so renditions and the admin chooser work)."""
-    from wagtail.images import get_image_model
-
-    image = get_image_model()(title=f"Logo: {organization_name}"[:255], file=content)
-    image._set_image_file_metadata()
-    image.save()
-    return image
-
-
 class InvitationCreateForm(AccessibleFormMixin, forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
@@ -215,19 +204,11 @@ class InvitationAccountForm(AccessibleFormMixin, forms.Form):
                 self.add_error("password1", error)
         return cleaned
 
-    @transaction.atomic
     def save(self, *, request, invitation: Invitation):
-        """Create the account and accept the invitation together: if accepting fails
-        (the link was used a moment ago), no account is left behind."""
-        from allauth.account.adapter import get_adapter
-
-        user = get_user_model()(
-            email=invitation.email,
+        return invitation_accept_new_account(
+            invitation=invitation,
             first_name=self.cleaned_data["first_name"],
             last_name=self.cleaned_data.get("last_name", ""),
+            password=self.cleaned_data["password1"],
+            request=request,
         )
-        user.set_password(self.cleaned_data["password1"])
-        get_adapter(request).populate_username(request, user)
-        user.save()
-        invitation_accept(invitation=invitation, user=user)
-        return user

@@ -9,6 +9,17 @@ from wagtail.search import index
 from coalition.core.validators import validate_multiline, validate_single_line
 
 
+# Slugs that would collide with partner portal routes (/partners/invitations/...).
+RESERVED_SLUGS = {"invitations"}
+
+
+def validate_organization_slug(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved: choose another slug."), params={"slug": value})
+
+
 class Organization(index.Indexed, models.Model):
     """A group that leads, co-drafts or endorses letters: a signatory in its own right."""
 
@@ -24,7 +35,9 @@ class Organization(index.Indexed, models.Model):
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
-    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=False)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, allow_unicode=False, validators=[validate_organization_slug]
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("logo"),

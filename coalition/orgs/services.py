@@ -220,6 +220,19 @@ def invitation_from_token(token: str) -> Invitation | None:
     return invitation
 
 
+def _check_invitation_rate(*, acting_user) -> None:
+    """No mail-bombing through the invitation form: a partner sends a bounded number per hour."""
+    if _is_editor(acting_user):
+        return
+    recent = OrganizationAuditEntry.objects.filter(
+        acting_user=acting_user,
+        action=Action.MEMBER_INVITED,
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+    if recent >= settings.COALITION_INVITATIONS_PER_HOUR:
+        raise ValidationError(_("You have sent many invitations in the last hour: please try again later."))
+
+
 @transaction.atomic
 def invitation_create(*, organization: Organization, email: str, role: str, acting_user) -> Invitation:
     """Invite an address to the organization; a newer invitation replaces an open older one."""
@@ -227,6 +240,7 @@ def invitation_create(*, organization: Organization, email: str, role: str, acti
 
     email = normalize_email(email)
     _check_can_assign(organization=organization, acting_user=acting_user, role=role)
+    _check_invitation_rate(acting_user=acting_user)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member of this organization.") % {"email": email})
     now = timezone.now()
@@ -339,3 +353,31 @@ def invitation_send_email(*, invitation_id: int) -> bool:
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
     return True
+
+
+@transaction.atomic
+def invitation_accept_new_account(*, invitation: Invitation, first_name: str, last_name: str, password: str, request):
+    """Create a person's account and accept their invitation together.
+
+    If accepting fails (the link was used a moment ago), no account is left behind.
+    The password was validated by the form (Django's password validators).
+    """
+    from allauth.account.adapter import get_adapter
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(email=invitation.email, first_name=first_name, last_name=last_name)
+    user.set_password(password)
+    get_adapter(request).populate_username(request, user)
+    user.save()
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def organization_logo_store(*, content, organization_name: str):
+    """Store a re-encoded logo (see orgs.forms.logo_reencode) as a Wagtail image."""
+    from wagtail.images import get_image_model
+
+    image = get_image_model()(title=f"Logo: {organization_name}"[:255], file=content)
+    image._set_image_file_metadata()
+    image.save()
+    return image

@@ -26,7 +26,6 @@ from .forms import (
     MembershipRoleForm,
     OrganizationProfileForm,
     add_service_error,
-    logo_image_create,
 )
 from .models import Invitation, Membership, OrganizationAuditEntry
 from .selectors import (
@@ -49,6 +48,7 @@ from .services import (
     membership_remove,
     membership_role_change,
     normalize_email,
+    organization_logo_store,
     organization_profile_update,
 )
 
@@ -139,7 +139,9 @@ def profile(request, access):
         try:
             with transaction.atomic():
                 if form.cleaned_data["logo"]:
-                    logo = logo_image_create(content=form.cleaned_data["logo"], organization_name=changes["name"])
+                    logo = organization_logo_store(
+                        content=form.cleaned_data["logo"], organization_name=changes["name"]
+                    )
                     changes["logo"] = logo
                 elif form.cleaned_data["remove_logo"]:
                     changes["logo"] = None

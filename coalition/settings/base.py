@@ -310,6 +310,8 @@ LOGGING = {
 
 # Partner accounts: how long an invitation link works.
 COALITION_INVITATION_DAYS = env.int("COALITION_INVITATION_DAYS", default=7)
+# How many invitations one partner (not an editor) may send per hour.
+COALITION_INVITATIONS_PER_HOUR = env.int("COALITION_INVITATIONS_PER_HOUR", default=30)
 # Coalition editors (staff) must use two-factor login; production turns this on.
 COALITION_REQUIRE_2FA_FOR_EDITORS = env.bool("COALITION_REQUIRE_2FA_FOR_EDITORS", default=False)
 

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
@@ -14,6 +15,29 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+class SerialWSGIServer(WSGIServer):
+    """One request at a time, in the live server's own thread.
+
+    On the embedded default the test database is SQLite in memory, and the live server
+    shares the test's single connection; a browser's parallel requests (the admin loads
+    several at once) would otherwise interleave transactions on it.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override or {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server():
+    from django.test.testcases import LiveServerThread
+
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = SerialWSGIServer
+    yield
+    LiveServerThread.server_class = original
 
 
 def pytest_collection_modifyitems(config, items):

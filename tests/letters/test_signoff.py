@@ -201,3 +201,23 @@ def test_task_states_to_moderate_are_those_of_letters_the_person_manages(draftin
         TaskState.objects.get(pk=task_state.pk)
     ]
     assert list(task.get_task_states_user_can_moderate(drafting["owner_c"])) == []
+
+
+@pytest.mark.parametrize("who", ["owner_c", "member_b"])
+def test_workflow_action_urls_refuse_people_who_cannot_sign_off(client, drafting, who):
+    letter = drafting["letter"]
+    task_state = _task_state(letter)
+    client.force_login(drafting[who])
+    urls = [
+        reverse("wagtailadmin_pages:workflow_action", args=[letter.pk, "approve", task_state.pk]),
+        reverse("wagtailadmin_pages:collect_workflow_action_data", args=[letter.pk, "approve", task_state.pk]),
+        reverse("wagtailadmin_pages:workflow_action", args=[letter.pk, "reject", task_state.pk]),
+    ]
+    for url in urls:
+        response = client.post(url, {"comment": "no"})
+        if who == "owner_c":
+            assert response.status_code == 404, url
+        else:
+            assert response.status_code in (302, 403, 404), url
+    assert not SignOffApproval.objects.exists()
+    assert _task_state(letter) is not None, "nobody could reject it either"

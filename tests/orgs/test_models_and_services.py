@@ -59,3 +59,23 @@ def test_organizations_for_user_lists_only_their_own():
     MembershipFactory(user=UserFactory())
 
     assert list(organizations_for_user(user=user)) == [mine]
+
+
+def test_a_reserved_slug_is_refused(editor):
+    with pytest.raises(ValidationError):
+        organization_create(acting_user=editor, name="Invitations Inc", slug="invitations")
+
+
+def test_partners_can_send_only_so_many_invitations_per_hour(settings, django_capture_on_commit_callbacks):
+    from coalition.orgs.services import invitation_create
+
+    settings.COALITION_INVITATIONS_PER_HOUR = 3
+    owner = MembershipFactory(role=Membership.Role.OWNER)
+    for n in range(3):
+        invitation_create(
+            organization=owner.organization, email=f"p{n}@people.example", role="member", acting_user=owner.user
+        )
+    with pytest.raises(ValidationError, match="many invitations"):
+        invitation_create(
+            organization=owner.organization, email="p9@people.example", role="member", acting_user=owner.user
+        )

@@ -36,6 +36,11 @@ class Command(BaseCommand):
             path.chmod(stat.S_IRUSR | stat.S_IWUSR)
             self._print(email, password, created=True)
             return
+        if user.email and not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+            # Accounts made before logins went through allauth need a verified address.
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
         saved = path.read_text().split() if path.is_file() else []
         if len(saved) == 2 and saved[0] == username and user.check_password(saved[1]):
             self._print(user.email, saved[1], created=False)
