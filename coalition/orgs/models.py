@@ -8,7 +8,6 @@ from wagtail.search import index
 
 from coalition.core.validators import validate_multiline, validate_single_line
 
-
 # Slugs that would collide with partner portal routes (/partners/invitations/...).
 RESERVED_SLUGS = {"invitations"}
 
