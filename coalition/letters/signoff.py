@@ -59,17 +59,24 @@ def signoff_state(*, letter: LetterPage, task_state: TaskState | None = None) ->
 
 
 def signoff_organizations_user_can_approve(*, letter: LetterPage, user) -> list[Organization]:
-    """The organizations this person may still approve the latest revision for."""
+    """The organizations this person may still approve the latest revision for.
+
+    Owners and admins approve for their organizations. An organization with nobody on
+    the platform to speak for it (no active owner or admin) is approved by an editor on
+    its behalf, after confirming with it outside the platform; the approval names the editor.
+    """
     if not user.is_authenticated or signoff_current_task_state(letter=letter) is None:
         return []
+    pending = [s["organization"] for s in signoff_state(letter=letter) if s["approval"] is None]
     managed = set(
         Membership.objects.filter(user=user, role__in=MANAGER_ROLES).values_list("organization_id", flat=True)
     )
-    return [
-        s["organization"]
-        for s in signoff_state(letter=letter)
-        if s["approval"] is None and s["organization"].pk in managed
-    ]
+    if letter.permissions_for_user(user).can_publish():
+        with_managers = set(
+            organization_managers(organization_ids=[o.pk for o in pending]).values_list("organization_id", flat=True)
+        )
+        managed |= {o.pk for o in pending if o.pk not in with_managers}
+    return [organization for organization in pending if organization.pk in managed]
 
 
 @transaction.atomic

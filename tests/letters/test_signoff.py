@@ -221,3 +221,19 @@ def test_workflow_action_urls_refuse_people_who_cannot_sign_off(client, drafting
             assert response.status_code in (302, 403, 404), url
     assert not SignOffApproval.objects.exists()
     assert _task_state(letter) is not None, "nobody could reject it either"
+
+
+def test_an_editor_signs_off_for_an_organization_with_nobody_on_the_platform(drafting, editor):
+    letter = drafting["letter"]
+    silent = OrganizationFactory(name="No Accounts Group")
+    from coalition.letters.services import letter_codrafter_add
+
+    letter_codrafter_add(letter=letter, organization=silent, acting_user=editor)
+
+    assert signoff_organizations_user_can_approve(letter=letter, user=editor) == [silent]
+    signoff_approve(task_state=_task_state(letter), user=editor)
+    signoff_approve(task_state=_task_state(letter), user=drafting["owner_a"])
+    signoff_approve(task_state=_task_state(letter), user=drafting["admin_b"])
+
+    assert LetterPage.objects.get(pk=letter.pk).live
+    assert SignOffApproval.objects.get(organization=silent).user == editor

@@ -177,3 +177,16 @@ def test_security_events_are_emailed(client):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
     assert "password" in mail.outbox[0].subject.lower()
+
+
+def test_changing_the_email_address_asks_the_new_address_to_confirm(client):
+    user = verified(UserFactory())
+    login(client, user.email)
+    mail.outbox.clear()
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": "new-address@people.example"})
+
+    assert response.status_code == 302
+    assert any(m.to == ["new-address@people.example"] for m in mail.outbox)
+    user.refresh_from_db()
+    assert user.email != "new-address@people.example", "not changed until the new address confirms"
