@@ -104,3 +104,27 @@ class LetterPageFactory(factory.Factory):
         for org in co_drafters:
             letter_codrafter_add(letter=page, organization=org, acting_user=None)
         return LetterPage.objects.get(pk=page.pk)
+
+
+def letter_form_data(letter=None, *, body: str = "<p>We ask you to act.</p>", **overrides) -> dict:
+    """POST data for the Wagtail page editor of a LetterPage (create or edit)."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    fields = {
+        "title": getattr(letter, "title", "A new coalition letter"),
+        "slug": getattr(letter, "slug", "a-new-coalition-letter"),
+        "summary": getattr(letter, "summary", "Short summary."),
+        "recipients_line": getattr(letter, "recipients_line", "Dear Minister,"),
+        "body": rich_text(body),
+        "introduction": rich_text(""),
+        "thank_you_message": rich_text(""),
+        "closing": getattr(letter, "closing", "Yours sincerely,"),
+        "language": "en",
+        "text_direction": "auto",
+        "recipients": inline_formset([]),
+        "updates": inline_formset([]),
+        "related_actions": inline_formset([]),
+        "comments": inline_formset([]),
+    }
+    fields.update(overrides)
+    return nested_form_data(fields)

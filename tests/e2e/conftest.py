@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    """A page in Debian's Chromium, driven by Playwright (never `playwright install`)."""
+    """A page in Debian's Chromium (/usr/bin/chromium), driven by Playwright; no browser is downloaded."""
     # Playwright's sync API runs an event loop in this thread; the live server's
     # database work happens in its own thread, so Django's async guard can step aside.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

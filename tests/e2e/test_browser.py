@@ -1,7 +1,7 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright.
 
 Skipped, with a clear reason, where /usr/bin/chromium is not installed
-(`apt-get install -y chromium`; never `playwright install`).
+(`apt-get install -y chromium`; Playwright never downloads a browser of its own here).
 """
 
 import pytest

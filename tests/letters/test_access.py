@@ -7,7 +7,7 @@ from wagtail.models import GroupPagePermission
 from coalition.letters.models import LetterPage
 from coalition.letters.services import letter_codrafter_add, letter_codrafter_remove, letter_lead_set
 from coalition.orgs.models import Membership
-from tests.factories import LetterPageFactory, MembershipFactory, OrganizationFactory
+from tests.factories import LetterPageFactory, MembershipFactory, OrganizationFactory, letter_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -118,27 +118,10 @@ def test_partner_cannot_reach_settings_users_or_organizations_admin(client, worl
 
 
 def test_partner_edits_the_draft(client, world):
-    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
-
     letter = world["letter_a"]
     client.force_login(world["codrafter_c"])
-    data = nested_form_data(
-        {
-            "title": "Letter of A, revised by C",
-            "slug": letter.slug,
-            "summary": letter.summary,
-            "recipients_line": letter.recipients_line,
-            "body": rich_text("<p>Stronger words from the co-drafter.</p>"),
-            "introduction": rich_text(""),
-            "thank_you_message": rich_text(""),
-            "closing": letter.closing,
-            "language": "en",
-            "text_direction": "auto",
-            "recipients": inline_formset([]),
-            "updates": inline_formset([]),
-            "related_actions": inline_formset([]),
-            "comments": inline_formset([]),
-        }
+    data = letter_form_data(
+        letter, body="<p>Stronger words from the co-drafter.</p>", title="Letter of A, revised by C"
     )
 
     response = client.post(reverse("wagtailadmin_pages:edit", args=[letter.pk]), data)

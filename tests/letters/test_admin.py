@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+from wagtail.test.utils.form_data import inline_formset
 
 from coalition.letters.models import LetterPage, LetterStatus, LetterStatusChange
-from tests.factories import LetterPageFactory, UserFactory
+from tests.factories import LetterPageFactory, UserFactory, letter_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -98,26 +98,11 @@ def test_edit_page_offers_the_change_status_button(client, editor):
 
 
 def _letter_form(organization, **overrides):
-    data = nested_form_data(
-        {
-            "title": "A new coalition letter",
-            "slug": "a-new-coalition-letter",
-            "summary": "Short summary.",
-            "recipients_line": "Dear Minister,",
-            "body": rich_text("<p>We ask you to act.</p>"),
-            "introduction": rich_text(""),
-            "thank_you_message": rich_text(""),
-            "closing": "Yours sincerely,",
-            "language": "en",
-            "text_direction": "auto",
-            "recipients": inline_formset(
-                [{"name": "A. Minister", "title": "Minister", "email": "m@gov.example", "country": "AU", "region": ""}]
-            ),
-            "updates": inline_formset([]),
-            "related_actions": inline_formset([]),
-            "comments": inline_formset([]),
-            **overrides,
-        }
+    data = letter_form_data(
+        recipients=inline_formset(
+            [{"name": "A. Minister", "title": "Minister", "email": "m@gov.example", "country": "AU", "region": ""}]
+        ),
+        **overrides,
     )
     data["action-publish"] = "publish"
     return data

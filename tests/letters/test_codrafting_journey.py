@@ -12,11 +12,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import Comment
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from coalition.letters.models import LetterPage
 from coalition.orgs.models import Membership
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, letter_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +42,7 @@ def invite_and_accept(editor_client, organization, email, django_capture_on_comm
 
 
 def form_data(letter, body):
-    return nested_form_data(
-        {
-            "title": letter.title,
-            "slug": letter.slug,
-            "summary": letter.summary,
-            "recipients_line": letter.recipients_line,
-            "body": rich_text(body),
-            "introduction": rich_text(""),
-            "thank_you_message": rich_text(""),
-            "closing": letter.closing,
-            "language": "en",
-            "text_direction": "auto",
-            "recipients": inline_formset([]),
-            "updates": inline_formset([]),
-            "related_actions": inline_formset([]),
-            "comments": inline_formset([]),
-        }
-    )
+    return letter_form_data(letter, body=body)
 
 
 def test_two_organizations_co_draft_sign_off_and_publish(editor, index, django_capture_on_commit_callbacks):

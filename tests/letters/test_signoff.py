@@ -15,7 +15,7 @@ from coalition.letters.signoff import (
     signoff_state,
 )
 from coalition.orgs.models import Membership
-from tests.factories import LetterPageFactory, MembershipFactory, OrganizationFactory
+from tests.factories import LetterPageFactory, MembershipFactory, OrganizationFactory, letter_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -151,29 +151,10 @@ def test_signoff_screen_shows_who_approved_and_who_is_pending(client, drafting):
 
 
 def test_an_edit_in_the_admin_during_signoff_resets_approvals(client, drafting):
-    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
-
     letter = drafting["letter"]
     signoff_approve(task_state=_task_state(letter), user=drafting["owner_a"])
     client.force_login(drafting["admin_b"])
-    data = nested_form_data(
-        {
-            "title": letter.title,
-            "slug": letter.slug,
-            "summary": letter.summary,
-            "recipients_line": letter.recipients_line,
-            "body": rich_text("<p>A changed sentence.</p>"),
-            "introduction": rich_text(""),
-            "thank_you_message": rich_text(""),
-            "closing": letter.closing,
-            "language": "en",
-            "text_direction": "auto",
-            "recipients": inline_formset([]),
-            "updates": inline_formset([]),
-            "related_actions": inline_formset([]),
-            "comments": inline_formset([]),
-        }
-    )
+    data = letter_form_data(letter, body="<p>A changed sentence.</p>")
 
     response = client.post(reverse("wagtailadmin_pages:edit", args=[letter.pk]), data)
 
