@@ -2,18 +2,12 @@
 
 from celery import shared_task
 
+from coalition.core.tasks import EMAIL_TASK_OPTIONS
+
 from . import services
 
 
-@shared_task(
-    name="letters.letter_status_notify",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="letters.letter_status_notify", **EMAIL_TASK_OPTIONS)
 def letter_status_notify(status_change_id: int) -> int:
     return services.letter_status_notification_send(status_change_id=status_change_id)
 
@@ -23,15 +17,7 @@ def sweep_status_notifications() -> int:
     return services.letter_status_notifications_sweep()
 
 
-@shared_task(
-    name="letters.signoff_notify",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="letters.signoff_notify", **EMAIL_TASK_OPTIONS)
 def signoff_notify(task_state_id: int, revision_id: int, kind: str) -> int:
     from .signoff import signoff_notify_send
 
