@@ -309,9 +309,13 @@ def _audit_details(entry: OrganizationAuditEntry) -> str:
 
 
 def _private(response):
-    """The page's address holds the token: keep it out of Referer headers and caches,
-    and out of Django's request log (which records the path of every 4xx response)."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The page's address holds the token: keep it out of other sites' Referer headers
+    and out of Django's request log (which records the path of every 4xx response).
+
+    "same-origin", not "no-referrer": with no-referrer, browsers send `Origin: null`
+    on the page's form posts, and Django's CSRF check refuses them.
+    """
+    response["Referrer-Policy"] = "same-origin"
     response._has_been_logged = True
     return response
 
