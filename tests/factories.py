@@ -128,3 +128,47 @@ def letter_form_data(letter=None, *, body: str = "<p>We ask you to act.</p>", **
     }
     fields.update(overrides)
     return nested_form_data(fields)
+
+
+def endorsement_for(
+    letter,
+    organization=None,
+    *,
+    state: str = "approved",
+    display: str = "public",
+    signer_email: str = "",
+    signer_name: str = "Rana Haddad",
+    signer_title: str = "Executive Director",
+    list_in_pdf: bool = True,
+):
+    """An endorsement of the letter's current text, put straight into `state`.
+
+    For tests that need endorsements to exist; the services' own tests walk the
+    transitions instead.
+    """
+    import secrets
+
+    from django.utils import timezone
+
+    from coalition.letters.models import Endorsement
+    from coalition.letters.text import letter_text_hash
+
+    organization = organization or OrganizationFactory()
+    now = timezone.now()
+    return Endorsement.objects.create(
+        letter=letter,
+        organization=organization,
+        state=state,
+        display=display,
+        list_in_pdf=list_in_pdf,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        signer_email=signer_email or f"contact@{organization.slug}.example.org",
+        source=Endorsement.Source.PUBLIC_FORM,
+        nonce=secrets.token_urlsafe(24),
+        revision=letter.live_revision,
+        content_hash=letter_text_hash(letter),
+        state_changed_at=now,
+        confirmed_at=now if state != "pending_confirmation" else None,
+        approved_at=now if state == "approved" else None,
+    )

@@ -26,6 +26,10 @@ class LetterSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     lead_organization = OrganizationSummarySerializer(read_only=True)
     co_drafting_organizations = OrganizationSummarySerializer(many=True, read_only=True)
+    endorsements_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Organizations endorsing the current text (undisclosed ones counted, never named).",
+    )
 
     class Meta:
         model = LetterPage
@@ -39,6 +43,7 @@ class LetterSerializer(serializers.ModelSerializer):
             "recipients_line",
             "lead_organization",
             "co_drafting_organizations",
+            "endorsements_count",
             "signature_goal",
             "deadline",
         ]

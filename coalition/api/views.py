@@ -1,9 +1,9 @@
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from rest_framework import viewsets
 
-from coalition.letters.models import LetterCoDrafter
+from coalition.letters.models import EndorsementState, LetterCoDrafter
 from coalition.letters.selectors import letters_public_list
-from coalition.orgs.models import Organization
+from coalition.orgs.selectors import organizations_public
 
 from .serializers import LetterSerializer, OrganizationSerializer
 
@@ -16,8 +16,14 @@ class LetterViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "language"]
 
     def get_queryset(self):
-        return letters_public_list().prefetch_related(
-            Prefetch("co_drafters", queryset=LetterCoDrafter.objects.select_related("organization"))
+        # Approved endorsements are always of the current text: a publish that changes
+        # the text moves them to "needs reconfirmation" in the same transaction.
+        return (
+            letters_public_list()
+            .annotate(
+                endorsements_count=Count("endorsements", filter=Q(endorsements__state=EndorsementState.APPROVED))
+            )
+            .prefetch_related(Prefetch("co_drafters", queryset=LetterCoDrafter.objects.select_related("organization")))
         )
 
 
@@ -27,4 +33,6 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrganizationSerializer
     lookup_field = "slug"
     filterset_fields = ["country", "kind", "verified"]
-    queryset = Organization.objects.all()
+
+    def get_queryset(self):
+        return organizations_public()

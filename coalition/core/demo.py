@@ -5,11 +5,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils import timezone
 from wagtail.images import get_image_model
 
 from coalition.letters.models import (
+    Endorsement,
+    EndorsementNotice,
     LetterPage,
     LetterRecipient,
     LetterStatus,
@@ -17,9 +21,19 @@ from coalition.letters.models import (
     LetterUpdate,
     RelatedAction,
 )
-from coalition.letters.services import letter_codrafter_add, letter_lead_set, letter_status_change
+from coalition.letters.services import (
+    endorsement_approve,
+    endorsement_confirm,
+    endorsement_create_by_partner,
+    endorsement_submit_public,
+    letter_accepts_endorsements,
+    letter_codrafter_add,
+    letter_lead_set,
+    letter_status_change,
+)
 from coalition.letters.site import site_structure_ensure
 from coalition.orgs.models import Organization
+from coalition.orgs.selectors import organization_match
 from coalition.orgs.services import organization_create
 
 from . import demo_content
@@ -135,6 +149,49 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
     return letter
 
 
+def _endorsements(letter: LetterPage, data: dict, organizations: dict, editor) -> None:
+    """The drafting organizations endorse their open letters; the coalition letter also gets
+    its public sign-ons, approved (one still waiting for review), as editors would see them."""
+    if editor is None or not letter_accepts_endorsements(letter):
+        return
+    for slug in [data["lead"], *data["co_drafters"]]:
+        organization = organizations[slug]
+        if Endorsement.objects.filter(letter=letter, organization=organization).exists():
+            continue
+        endorsement = endorsement_create_by_partner(
+            letter=letter,
+            organization=organization,
+            acting_user=editor,
+            signer_name=f"Director, {organization.name}",
+            signer_title="Executive Director",
+        )
+        if endorsement.state == "pending_review":
+            endorsement_approve(endorsement=endorsement, acting_user=editor)
+    if letter.slug != demo_content.ENDORSED_LETTER:
+        return
+    signons = [(row, True) for row in demo_content.ENDORSERS]
+    signons += [(row, False) for row in demo_content.ENDORSERS_PENDING_REVIEW]
+    for (name, website, country, kind, colour, display), approve in signons:
+        if organization_match(name=name, website=website) is not None:
+            continue
+        result = endorsement_submit_public(
+            letter=letter,
+            organization_name=name,
+            website=website,
+            country=country,
+            kind=kind,
+            logo=ContentFile(logo_png(name=name, colour=colour), name="logo.png") if display == "public" else None,
+            signer_name="Coordinator",
+            signer_title="Coordinator",
+            signer_email="contact@" + website.split("//")[1].strip("/"),
+            display=display,
+            list_in_pdf=display == "public",
+        )
+        endorsement = endorsement_confirm(endorsement=result.endorsement, content_hash=None)
+        if approve:
+            endorsement_approve(endorsement=endorsement, acting_user=editor)
+
+
 def demo_load() -> DemoResult:
     """Create the home page, /letters/, the demo organizations and the five demo letters."""
     result = DemoResult()
@@ -143,5 +200,9 @@ def demo_load() -> DemoResult:
         _home, index = site_structure_ensure()
         organizations = {data["slug"]: _organization(data, editor, result) for data in demo_content.ORGANIZATIONS}
         for seed, data in enumerate(demo_content.LETTERS):
-            _letter(data, index, organizations, editor, seed, result)
+            letter = _letter(data, index, organizations, editor, seed, result)
+            _endorsements(letter, data, organizations, editor)
+        # Demo contacts live at .example addresses: the emails these sign-ons owe are
+        # marked sent before commit, so loading the demo prints no mail.
+        EndorsementNotice.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
     return result

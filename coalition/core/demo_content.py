@@ -634,3 +634,45 @@ LETTERS = [
         "share_text": "Over 30 Syrian human rights groups have asked President Biden to act on Syria. I signed with them. Add your name.",
     },
 ]
+
+# Organizations that signed on to the coalition letter (004) through the public form:
+# invented names standing in for the "over 30 Syrian human rights groups" the real
+# letter counted. (name, website, country, kind, colour, display)
+ENDORSERS = [
+    ("Aleppo Memory Project", "https://aleppo-memory.example/", "TR", "academic", "#24415e", "public"),
+    ("Barada Human Rights Forum", "https://barada-forum.example/", "LB", "ngo", "#5a2d0c", "public"),
+    ("Cedar Shore Refugee Legal Clinic", "https://cedar-shore.example/", "LB", "legal", "#1f4d3a", "public"),
+    ("Dawn Witness Collective", "https://dawn-witness.example/", "DE", "media", "#4a235a", "public"),
+    ("Euphrates Families Association", "https://euphrates-families.example/", "SY", "grassroots", "#7b341e", "public"),
+    ("Free Voices Radio Network", "https://free-voices.example/", "FR", "media", "#1b3b6f", "public"),
+    ("Ghouta Survivors Union", "https://ghouta-survivors.example/", "SY", "grassroots", "#6d2e46", "public"),
+    ("Hama Lawyers in Exile", "https://hama-lawyers.example/", "SE", "legal", "#2f4f4f", "public"),
+    ("Idlib Health Workers Alliance", "https://idlib-health.example/", "TR", "professional", "#0b5563", "public"),
+    ("Jasmine Route Migrant Aid", "https://jasmine-route.example/", "GR", "ngo", "#5e3023", "public"),
+    ("Khabur Cultural Heritage Watch", "https://khabur-heritage.example/", "NL", "academic", "#3d405b", "public"),
+    ("Latakia Coast Civic Forum", "https://latakia-civic.example/", "CY", "network", "#264653", "public"),
+    ("Mothers of the Disappeared Circle", "https://mothers-circle.example/", "DE", "grassroots", "#6a040f", "public"),
+    ("Nawa Press Freedom Centre", "https://nawa-press.example/", "JO", "media", "#283618", "public"),
+    ("Olive Branch Interfaith Council", "https://olive-branch.example/", "GB", "faith", "#3a5a40", "public"),
+    ("Palmyra Open Archive", "https://palmyra-archive.example/", "BE", "academic", "#4b3869", "public"),
+    ("Qamishli Youth Rights Initiative", "https://qamishli-youth.example/", "IQ", "grassroots", "#7f4f24", "public"),
+    ("Raqqa Reconstruction Watch", "https://raqqa-watch.example/", "TR", "ngo", "#1d3557", "public"),
+    ("Sham Detainee Legal Network", "https://sham-legal.example/", "FR", "legal", "#582f0e", "public"),
+    ("Tartus Teachers for Rights", "https://tartus-teachers.example/", "CA", "professional", "#14213d", "public"),
+    ("Umayyad Square Students Union", "https://umayyad-students.example/", "US", "grassroots", "#5f0f40", "public"),
+    ("Wadi Rights Documentation Group", "https://wadi-rights.example/", "JO", "ngo", "#2b2d42", "public"),
+    ("Inside-Syria Monitoring Team", "https://inside-monitor.example/", "SY", "ngo", "#333333", "undisclosed"),
+    (
+        "Northern Countryside Relief Committee",
+        "https://north-relief.example/",
+        "SY",
+        "grassroots",
+        "#444444",
+        "undisclosed",
+    ),
+]
+# Signed on through the public form and confirmed, waiting for an editor's review.
+ENDORSERS_PENDING_REVIEW = [
+    ("Yarmouk Camp Solidarity Group", "https://yarmouk-solidarity.example/", "LB", "grassroots", "#3c1642", "public"),
+]
+ENDORSED_LETTER = "syria-cannot-wait-letter-to-the-president"

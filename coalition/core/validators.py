@@ -40,3 +40,16 @@ def validate_multiline(value: str) -> None:
             code="control_character",
             params={"code": ord(char)},
         )
+
+
+# What a spreadsheet program reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def validate_no_formula(value: str) -> None:
+    """Refuse text that a spreadsheet would run as a formula when an editor exports it."""
+    if (value or "").lstrip().startswith(FORMULA_STARTS):
+        raise ValidationError(
+            _("This text cannot start with =, +, - or @."),
+            code="formula",
+        )

@@ -6,3 +6,8 @@ class LettersConfig(AppConfig):
     label = "letters"
     verbose_name = "Letters"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,10 +1,19 @@
 """Read-side queries for letters; each returns rows with their relations loaded."""
 
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import PUBLIC_STATUSES, LetterPage, LetterStatus, LetterStatusChange
+from .models import (
+    ACTIVE_ENDORSEMENT_STATES,
+    PUBLIC_STATUSES,
+    Endorsement,
+    EndorsementState,
+    LetterPage,
+    LetterStatus,
+    LetterStatusChange,
+)
 
 OPEN_STATUSES = [LetterStatus.OPEN_FOR_SIGNATURES, LetterStatus.OPEN_FOR_ENDORSEMENT]
 
@@ -48,3 +57,119 @@ def letter_share_links(*, letter: LetterPage, url: str) -> list[dict]:
         {"label": "Facebook", "url": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})},
         {"label": "WhatsApp", "url": "https://wa.me/?" + urlencode({"text": f"{text} {url}"})},
     ]
+
+
+# --- endorsements on the public page ---------------------------------------------------
+
+# Above this many listed endorsers the page offers a filter by country.
+ENDORSERS_FILTER_FROM = 12
+
+
+@dataclass(frozen=True)
+class Endorser:
+    """One listed (public) endorser; `role` is "lead", "co_drafter" or ""."""
+
+    organization: object
+    role: str = ""
+
+
+@dataclass
+class LetterEndorsers:
+    """What the public page says about the organizations that signed a letter.
+
+    Only approved endorsements of the current text count. `listed` holds the
+    public ones alone: an undisclosed endorser is a number here, never a row, so no
+    template can show its name by mistake.
+    """
+
+    count: int = 0
+    undisclosed_count: int = 0
+    reconfirming_count: int = 0
+    listed: list[Endorser] = field(default_factory=list)
+    listed_count: int = 0
+    countries: list[tuple[str, str]] = field(default_factory=list)
+    country: str = ""
+    accepts_endorsements: bool = False
+
+    @property
+    def show_country_filter(self) -> bool:
+        return self.listed_count > ENDORSERS_FILTER_FROM
+
+    @property
+    def is_shown(self) -> bool:
+        return bool(self.count or self.reconfirming_count or self.accepts_endorsements)
+
+
+def letter_endorsers(*, letter: LetterPage, country: str | None = None) -> LetterEndorsers:
+    """The letter's endorsers for its public page: counts, and the public ones in order.
+
+    Listed: the lead organization first, then the co-drafters in their order, then
+    everyone else alphabetically. `country` (a code) narrows the list when it names a
+    country present in it.
+    """
+    from .services import letter_accepts_endorsements, letter_current_text
+
+    current = letter_current_text(letter).hash
+    counted = Endorsement.objects.filter(letter=letter, state=EndorsementState.APPROVED, content_hash=current)
+    numbers = Endorsement.objects.filter(letter=letter).aggregate(
+        count=Count("pk", filter=Q(state=EndorsementState.APPROVED, content_hash=current)),
+        undisclosed=Count(
+            "pk",
+            filter=Q(
+                state=EndorsementState.APPROVED,
+                content_hash=current,
+                display=Endorsement.Display.UNDISCLOSED,
+            ),
+        ),
+        # Only endorsements an editor had approved: a sign-on never reviewed is not news.
+        reconfirming=Count("pk", filter=Q(state=EndorsementState.NEEDS_RECONFIRMATION, approved_at__isnull=False)),
+    )
+    rank = {letter.lead_organization_id: (0, 0)} if letter.lead_organization_id else {}
+    for position, organization_id in enumerate(letter.co_drafters.values_list("organization_id", flat=True)):
+        rank.setdefault(organization_id, (1, position))
+    roles = {0: "lead", 1: "co_drafter"}
+    organizations = [
+        endorsement.organization
+        for endorsement in counted.filter(display=Endorsement.Display.PUBLIC).select_related(
+            "organization", "organization__logo"
+        )
+    ]
+    organizations.sort(key=lambda org: (*rank.get(org.pk, (2, 0)), org.name.casefold(), org.pk))
+    public = [Endorser(org, roles.get(rank.get(org.pk, (2,))[0], "")) for org in organizations]
+
+    countries = sorted(
+        {(org.country.code, org.country.name) for org in organizations if org.country}, key=lambda c: c[1]
+    )
+    chosen = ""
+    listed = public
+    if len(public) > ENDORSERS_FILTER_FROM and country:
+        chosen = next((code for code, _name in countries if code == str(country).upper()), "")
+        if chosen:
+            listed = [row for row in public if row.organization.country.code == chosen]
+    return LetterEndorsers(
+        count=numbers["count"],
+        undisclosed_count=numbers["undisclosed"],
+        reconfirming_count=numbers["reconfirming"],
+        listed=listed,
+        listed_count=len(public),
+        countries=countries,
+        country=chosen,
+        accepts_endorsements=letter_accepts_endorsements(letter),
+    )
+
+
+def letter_endorse_as_organizations(*, letter: LetterPage, user) -> list:
+    """Organizations the signed-in person manages (owner or admin) that have not endorsed the letter yet."""
+    from coalition.orgs.models import Membership, Organization
+
+    if not user.is_authenticated:
+        return []
+    endorsed = Endorsement.objects.filter(letter=letter, state__in=ACTIVE_ENDORSEMENT_STATES).values("organization_id")
+    return list(
+        Organization.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+        )
+        .exclude(pk__in=endorsed)
+        .order_by("name", "pk")
+    )

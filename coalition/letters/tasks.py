@@ -22,3 +22,13 @@ def signoff_notify(task_state_id: int, revision_id: int, kind: str) -> int:
     from .signoff import signoff_notify_send
 
     return signoff_notify_send(task_state_id=task_state_id, revision_id=revision_id, kind=kind)
+
+
+@shared_task(name="letters.endorsement_notice_send", **EMAIL_TASK_OPTIONS)
+def endorsement_notice_send(notice_id: int) -> bool:
+    return services.endorsement_notice_send(notice_id=notice_id)
+
+
+@shared_task(name="letters.sweep_endorsement_notices", soft_time_limit=240, time_limit=300)
+def sweep_endorsement_notices() -> int:
+    return services.endorsement_notices_sweep()

@@ -7,6 +7,12 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from .admin_endorsements import (
+    ApproveEndorsementsBulkAction,
+    EndorsementPermissionPolicy,
+    RejectEndorsementsBulkAction,
+    endorsements_awaiting_review_panel,
+)
 from .admin_views import (
     LetterOrganizationsView,
     LetterSignOffView,
@@ -15,7 +21,8 @@ from .admin_views import (
     user_can_change_status,
     user_can_manage_organizations,
 )
-from .models import LetterPage, LetterStatusChange
+from .invitation_admin import LetterEndorsementInvitationsView, user_can_invite
+from .models import Endorsement, LetterPage, LetterStatusChange
 from .signoff import signoff_revision_saved
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
@@ -27,6 +34,11 @@ def register_letter_admin_urls():
         path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status"),
         path("<int:page_id>/organizations/", LetterOrganizationsView.as_view(), name="organizations"),
         path("<int:page_id>/sign-off/", LetterSignOffView.as_view(), name="signoff"),
+        path(
+            "<int:page_id>/endorsement-invitations/",
+            LetterEndorsementInvitationsView.as_view(),
+            name="endorsement_invitations",
+        ),
     ]
     return [path("letters/", include((urls, "letters_admin"), namespace="letters_admin"))]
 
@@ -55,6 +67,8 @@ def letter_header_buttons(page, user, view_name, next_url=None):
         yield LetterOrganizationsButton(page=page)
     if page.permissions_for_user(user).can_edit():
         yield LetterSignOffButton(page=page)
+    if user_can_invite(user):
+        yield LetterInviteOrganizationsButton(page=page)
 
 
 class LetterSignOffButton(PageMenuItem):
@@ -62,6 +76,13 @@ class LetterSignOffButton(PageMenuItem):
     icon_name = "tasks"
     url_name = "letters_admin:signoff"
     priority = 14
+
+
+class LetterInviteOrganizationsButton(PageMenuItem):
+    label = _("Invite organizations")
+    icon_name = "mail"
+    url_name = "letters_admin:endorsement_invitations"
+    priority = 15
 
 
 @hooks.register("after_edit_page")
@@ -154,9 +175,62 @@ def register_letter_log_actions(actions):
     )
 
 
+@hooks.register("register_log_actions")
+def register_endorsement_log_actions(actions):
+    """The history of each endorsement: every transition, who made it, and why."""
+
+    def transition(label):
+        def render(log_entry):
+            note = (log_entry.data or {}).get("note")
+            return f"{label} ({note})" if note else str(label)
+
+        return render
+
+    for action, label in (
+        ("coalition.endorsement_submitted", _("Signed on, awaiting the contact's confirmation")),
+        ("coalition.endorsement_pending_review", _("Awaiting review")),
+        ("coalition.endorsement_approved", _("Approved")),
+        ("coalition.endorsement_rejected", _("Rejected")),
+        ("coalition.endorsement_withdrawn", _("Withdrawn")),
+        ("coalition.endorsement_needs_reconfirmation", _("Asked to reconfirm after a text change")),
+    ):
+        actions.register_action(action, label, transition(label))
+
+    def organization(template):
+        def render(log_entry):
+            return template % {"org": (log_entry.data or {}).get("organization", "?")}
+
+        return render
+
+    actions.register_action(
+        "coalition.endorsement_invited",
+        _("Invite to endorse"),
+        organization(_("Invited %(org)s to endorse")),
+    )
+    actions.register_action(
+        "coalition.endorsement_invitation_declined",
+        _("Decline invitation to endorse"),
+        organization(_("%(org)s declined the invitation to endorse")),
+    )
+
+
 @hooks.register("construct_page_chooser_queryset")
 def limit_page_chooser_to_explorable_pages(pages, request):
     """Partners choose (and see) only pages they may explore, never other organizations' drafts."""
     if request.user.is_superuser:
         return pages
     return pages.filter(pk__in=PagePermissionPolicy().explorable_instances(request.user).values("pk"))
+
+
+# --- endorsements screen (coalition.letters.admin_endorsements) ---------------------------
+
+register_permission_policy(Endorsement, EndorsementPermissionPolicy(Endorsement), exact_class=True)
+hooks.register("register_bulk_action", ApproveEndorsementsBulkAction)
+hooks.register("register_bulk_action", RejectEndorsementsBulkAction)
+
+
+@hooks.register("construct_homepage_panels")
+def add_endorsements_awaiting_review_panel(request, panels):
+    panel = endorsements_awaiting_review_panel(request.user)
+    if panel is not None:
+        panels.append(panel)

@@ -192,6 +192,7 @@ class OrganizationAuditEntry(models.Model):
         ROLE_CHANGED = "role_changed", _("Changed a role")
         MEMBER_REMOVED = "member_removed", _("Removed a member")
         PROFILE_UPDATED = "profile_updated", _("Updated the profile")
+        MERGED = "merged", _("Merged another organization into this one")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     acting_user = models.ForeignKey(

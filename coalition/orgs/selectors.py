@@ -1,8 +1,11 @@
 """Read-side queries for organizations, and who may see what in the partner portal."""
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -182,4 +185,135 @@ def account_exists_for_email(*, email: str) -> bool:
     return (
         get_user_model().objects.filter(email__iexact=email).exists()
         or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )
+
+
+# --- matching an organization named on a public form --------------------------------
+
+# Hosts many unrelated organizations share: a page there says nothing about who owns it.
+SHARED_HOSTS = {
+    "facebook.com",
+    "fb.com",
+    "instagram.com",
+    "twitter.com",
+    "x.com",
+    "linkedin.com",
+    "youtube.com",
+    "medium.com",
+    "substack.com",
+    "wordpress.com",
+    "blogspot.com",
+    "wixsite.com",
+    "squarespace.com",
+    "github.io",
+    "google.com",
+    "sites.google.com",
+    "linktr.ee",
+    "t.me",
+}
+_NAME_NOISE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def website_domain(url: str) -> str:
+    """The registrable-looking host of a website ("https://www.Example.org/x" → "example.org")."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if "://" not in url:
+        url = "https://" + url
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+    if host.startswith("www."):
+        host = host[4:]
+    if host in SHARED_HOSTS or any(host.endswith("." + shared) for shared in SHARED_HOSTS):
+        return ""
+    return host
+
+
+def organization_name_key(name: str) -> str:
+    """A name as people mean it: case, accents, punctuation and a leading "The" ignored."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = _NAME_NOISE.sub(" ", stripped.casefold()).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def organization_match(*, name: str, website: str = "") -> Organization | None:
+    """The existing organization a sign-on names: same website domain first, then same name.
+
+    Organizations number in the thousands at most, so the keys are computed here
+    rather than stored.
+    """
+    domain = website_domain(website)
+    key = organization_name_key(name)
+    by_name = None
+    for pk, other_name, other_website in Organization.objects.values_list("pk", "name", "website").order_by("pk"):
+        if domain and website_domain(other_website) == domain:
+            return Organization.objects.get(pk=pk)
+        if by_name is None and key and organization_name_key(other_name) == key:
+            by_name = pk
+    return Organization.objects.get(pk=by_name) if by_name is not None else None
+
+
+# --- partner portal: endorsements ---------------------------------------------------
+
+
+def organization_endorsements(*, organization: Organization) -> QuerySet:
+    """The organization's endorsements, newest first, with their letters loaded."""
+    from coalition.letters.models import Endorsement
+
+    return (
+        Endorsement.objects.filter(organization=organization)
+        .select_related("letter", "submitted_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def organization_letters_to_endorse(*, organization: Organization) -> QuerySet:
+    """Published letters open for endorsement that the organization has not endorsed.
+
+    A letter the organization withdrew from stays listed: it may endorse it again.
+    """
+    from coalition.letters.models import ACTIVE_ENDORSEMENT_STATES, Endorsement, EndorsementState, LetterPage
+    from coalition.letters.selectors import OPEN_STATUSES
+
+    standing = Endorsement.objects.filter(
+        organization=organization, state__in=[*ACTIVE_ENDORSEMENT_STATES, EndorsementState.REJECTED]
+    ).values("letter_id")
+    return (
+        LetterPage.objects.live()
+        .public()
+        .filter(status__in=OPEN_STATUSES)
+        .exclude(pk__in=standing)
+        .select_related("lead_organization")
+        .order_by(F("deadline").asc(nulls_last=True), "-first_published_at", "-pk")
+    )
+
+
+def organizations_public() -> QuerySet:
+    """Organizations the public may know are on the platform.
+
+    Those that lead or co-draft a published letter, or whose public endorsement of one
+    was approved. An organization that only endorsed undisclosed, or whose sign-on is
+    still pending, stays unknown: listing it would say what its endorsement hides.
+    """
+    from coalition.letters.models import PUBLIC_STATUSES, EndorsementState
+
+    return (
+        Organization.objects.filter(
+            Q(led_letters__live=True, led_letters__status__in=PUBLIC_STATUSES)
+            | Q(co_drafted_letters__page__live=True, co_drafted_letters__page__status__in=PUBLIC_STATUSES)
+            | Q(
+                endorsements__state=EndorsementState.APPROVED,
+                endorsements__display="public",
+                endorsements__letter__live=True,
+                endorsements__letter__status__in=PUBLIC_STATUSES,
+            )
+        )
+        .distinct()
+        .order_by("name")
     )

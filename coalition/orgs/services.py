@@ -381,3 +381,164 @@ def organization_logo_store(*, content, organization_name: str):
     image._set_image_file_metadata()
     image.save()
     return image
+
+
+def organization_unique_slug(name: str) -> str:
+    """A free slug for a new organization (names in any script get a neutral one)."""
+    from django.utils.text import slugify
+
+    from .models import RESERVED_SLUGS
+
+    base = slugify(name)[:80].strip("-") or "organization"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-org"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}" if n < 50 else f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+# --- merging duplicates -----------------------------------------------------------
+
+_ENDORSEMENT_RANK = [
+    "rejected",
+    "withdrawn",
+    "pending_confirmation",
+    "pending_review",
+    "needs_reconfirmation",
+    "approved",
+]
+
+
+@transaction.atomic
+def organization_merge(*, source: Organization, target: Organization, acting_user) -> Organization:
+    """Fold `source` into `target` and delete `source`; editors only.
+
+    Everything that pointed at the duplicate moves to the survivor: people (the higher
+    role wins), letters it leads or co-drafts, sign-off approvals, endorsements and
+    invitations to endorse (where both have one for the same letter, the one further
+    along is kept), member invitations and history. Blank profile fields of the
+    survivor are filled from the duplicate. Written as one transaction.
+    """
+    from coalition.letters.access import letter_access_sync
+    from coalition.letters.models import (
+        Endorsement,
+        EndorsementInvitation,
+        LetterCoDrafter,
+        LetterPage,
+        SignOffApproval,
+    )
+
+    if not _is_editor(acting_user):
+        raise PermissionDenied(_("Only coalition editors can merge organizations."))
+    if source.pk == target.pk:
+        raise ValidationError(_("Choose two different organizations to merge."))
+    source, target = (
+        Organization.objects.select_for_update().get(pk=source.pk),
+        Organization.objects.select_for_update().get(pk=target.pk),
+    )
+    moved: dict[str, int] = {}
+
+    # People: the higher role wins when someone belongs to both.
+    rank = {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}
+    group = organization_staff_group(organization=target)
+    for membership in Membership.objects.filter(organization=source).select_related("user"):
+        existing = Membership.objects.filter(organization=target, user=membership.user).first()
+        if existing is None:
+            membership.organization = target
+            membership.save(update_fields=["organization", "updated_at"])
+        else:
+            if rank[membership.role] > rank[existing.role]:
+                existing.role = membership.role
+                existing.save(update_fields=["role", "updated_at"])
+            membership.delete()
+        membership.user.groups.add(group)
+        moved["memberships"] = moved.get("memberships", 0) + 1
+
+    # Letters: lead and co-drafting; the survivor never co-drafts a letter it leads.
+    letters = set(LetterPage.objects.filter(lead_organization=source).values_list("pk", flat=True))
+    LetterPage.objects.filter(lead_organization=source).update(lead_organization=target)
+    for co_drafter in LetterCoDrafter.objects.filter(organization=source):
+        letters.add(co_drafter.page_id)
+        duplicate = (
+            LetterCoDrafter.objects.filter(page_id=co_drafter.page_id, organization=target).exists()
+            or LetterPage.objects.filter(pk=co_drafter.page_id, lead_organization=target).exists()
+        )
+        if duplicate:
+            co_drafter.delete()
+        else:
+            co_drafter.organization = target
+            co_drafter.save(update_fields=["organization"])
+    LetterCoDrafter.objects.filter(organization=target, page__lead_organization=target).delete()
+    moved["letters"] = len(letters)
+    for approval in SignOffApproval.objects.filter(organization=source):
+        clash = SignOffApproval.objects.filter(
+            task_state=approval.task_state_id, revision=approval.revision_id, organization=target
+        ).exists()
+        if clash:
+            approval.delete()
+        else:
+            approval.organization = target
+            approval.save(update_fields=["organization"])
+
+    # Endorsements: one per organization and letter; keep the one further along.
+    for endorsement in Endorsement.objects.filter(organization=source).select_for_update():
+        other = Endorsement.objects.filter(letter_id=endorsement.letter_id, organization=target).first()
+        if other is not None:
+            if _ENDORSEMENT_RANK.index(endorsement.state) > _ENDORSEMENT_RANK.index(other.state):
+                EndorsementInvitation.objects.filter(endorsement=other).update(endorsement=None)
+                other.delete()
+            else:
+                EndorsementInvitation.objects.filter(endorsement=endorsement).update(endorsement=other)
+                endorsement.delete()
+                continue
+        endorsement.organization = target
+        # The survivor was not created by that sign-on: the sweeper of unconfirmed
+        # sign-ons must never delete it.
+        endorsement.created_organization = False
+        endorsement.save(update_fields=["organization", "created_organization"])
+        moved["endorsements"] = moved.get("endorsements", 0) + 1
+    for invitation in EndorsementInvitation.objects.filter(organization=source):
+        if EndorsementInvitation.objects.filter(letter_id=invitation.letter_id, organization=target).exists():
+            invitation.delete()
+        else:
+            invitation.organization = target
+            invitation.save(update_fields=["organization"])
+
+    # Member invitations still open move unless the survivor already invited that address.
+    for invitation in Invitation.objects.filter(organization=source):
+        open_there = Invitation.objects.filter(
+            organization=target, email__iexact=invitation.email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).exists()
+        if open_there and invitation.accepted_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+        invitation.organization = target
+        invitation.save(update_fields=["organization", "revoked_at"])
+    OrganizationAuditEntry.objects.filter(organization=source).update(organization=target)
+
+    filled = []
+    for field in ("website", "country", "description", "logo"):
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+            filled.append(field)
+    target.verified = target.verified or source.verified
+    target.require_two_factor = target.require_two_factor or source.require_two_factor
+    target.save()
+
+    source_name, source_group = source.name, source.staff_group
+    source.delete()
+    if source_group is not None:
+        source_group.delete()
+    for letter in LetterPage.objects.filter(pk__in=letters):
+        letter_access_sync(letter=letter)
+    _audit(
+        organization=target,
+        acting_user=acting_user,
+        action=Action.MERGED,
+        subject=source_name,
+        moved=moved,
+        filled=filled,
+    )
+    log(instance=target, action="coalition.organization_merged", user=acting_user, data={"merged": source_name})
+    return target

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import endorsement_views, views
 
 app_name = "partners"
 
@@ -18,4 +18,16 @@ urlpatterns = [
     path("<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
     path("<slug:slug>/history/", views.history, name="history"),
+    path("<slug:slug>/endorsements/", endorsement_views.endorsements, name="endorsements"),
+    path("<slug:slug>/letters/<int:letter_id>/endorse/", endorsement_views.endorse, name="endorse"),
+    path(
+        "<slug:slug>/endorsements/<int:pk>/reconfirm/",
+        endorsement_views.endorsement_reconfirm_view,
+        name="endorsement_reconfirm",
+    ),
+    path(
+        "<slug:slug>/endorsements/<int:pk>/withdraw/",
+        endorsement_views.endorsement_withdraw_view,
+        name="endorsement_withdraw",
+    ),
 ]

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.sweep_status_notifications",
         "schedule": crontab(minute="*/10"),
     },
+    "letters-sweep-endorsement-notices": {
+        "task": "letters.sweep_endorsement_notices",
+        "schedule": crontab(minute="5-59/10"),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -314,6 +318,19 @@ COALITION_INVITATION_DAYS = env.int("COALITION_INVITATION_DAYS", default=7)
 COALITION_INVITATIONS_PER_HOUR = env.int("COALITION_INVITATIONS_PER_HOUR", default=30)
 # Coalition editors (staff) must use two-factor login; production turns this on.
 COALITION_REQUIRE_2FA_FOR_EDITORS = env.bool("COALITION_REQUIRE_2FA_FOR_EDITORS", default=False)
+
+# Endorsements: how long a confirmation link works (an unconfirmed public sign-on is
+# removed after it), how long an invitation to endorse works, how many emails the
+# public sign-on form may cause per address per day, reminders per invitation, and
+# sign-ons per client address per hour.
+COALITION_ENDORSEMENT_LINK_DAYS = env.int("COALITION_ENDORSEMENT_LINK_DAYS", default=14)
+COALITION_ENDORSEMENT_INVITATION_DAYS = env.int("COALITION_ENDORSEMENT_INVITATION_DAYS", default=90)
+COALITION_ENDORSEMENT_EMAILS_PER_DAY = env.int("COALITION_ENDORSEMENT_EMAILS_PER_DAY", default=3)
+COALITION_ENDORSEMENT_REMINDERS_MAX = env.int("COALITION_ENDORSEMENT_REMINDERS_MAX", default=3)
+COALITION_ENDORSEMENTS_PER_IP_PER_HOUR = env.int("COALITION_ENDORSEMENTS_PER_IP_PER_HOUR", default=20)
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 means the
+# client address is REMOTE_ADDR and the header is ignored (it can be forged).
+COALITION_TRUSTED_PROXY_COUNT = env.int("COALITION_TRUSTED_PROXY_COUNT", default=0)
 
 # A completed workflow publishes what its approvers signed off (coalition.letters.signoff).
 WAGTAIL_FINISH_WORKFLOW_ACTION = "coalition.letters.workflow_actions.publish_after_workflow"

@@ -1,7 +1,7 @@
 import pytest
 
 from coalition.letters.models import LetterRecipient, LetterStatus
-from tests.factories import LetterPageFactory, OrganizationFactory
+from tests.factories import LetterPageFactory, OrganizationFactory, endorsement_for
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,34 @@ def test_letter_detail_by_slug_and_draft_is_not_found(client, index):
     assert client.get(f"/api/v1/letters/{draft.slug}/").status_code == 404
 
 
-def test_organizations_endpoint(client):
-    OrganizationFactory(name="Visible Org", country="SY")
+def test_organizations_endpoint_lists_organizations_publicly_on_a_letter(client, index):
+    lead = OrganizationFactory(name="Visible Org", country="SY")
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES, lead_organization=lead)
+    endorser = OrganizationFactory(name="Public Endorser")
+    endorsement_for(letter, endorser)
+    hidden = OrganizationFactory(name="Undisclosed Endorser")
+    endorsement_for(letter, hidden, display="undisclosed")
+    pending = OrganizationFactory(name="Pending Endorser")
+    endorsement_for(letter, pending, state="pending_review")
+    OrganizationFactory(name="Lead of a draft only")
     response = client.get("/api/v1/organizations/")
     assert response.status_code == 200
-    assert response.json()["results"][0]["country"] == "SY"
+    names = [row["name"] for row in response.json()["results"]]
+    assert names == ["Public Endorser", "Visible Org"]
+    assert response.json()["results"][1]["country"] == "SY"
+    assert client.get(f"/api/v1/organizations/{hidden.slug}/").status_code == 404
+    assert "Undisclosed" not in response.content.decode()
+
+
+def test_a_letter_counts_approved_endorsements_including_undisclosed_without_naming_them(client, index):
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    endorsement_for(letter)
+    endorsement_for(letter, OrganizationFactory(name="Secret Group"), display="undisclosed")
+    endorsement_for(letter, state="pending_review")
+    endorsement_for(letter, state="needs_reconfirmation")
+    response = client.get(f"/api/v1/letters/{letter.slug}/")
+    assert response.json()["endorsements_count"] == 2
+    assert "Secret Group" not in response.content.decode()
 
 
 def test_api_is_read_only(client, index):

@@ -66,3 +66,22 @@ def test_no_demo_page_shows_a_recipient_email(client):
         for email in emails:
             assert email not in html, (url, email)
         assert not re.search(r"[\w.+-]+@[\w-]+\.(?:example|gov)\b", html), url
+
+
+def test_the_demo_coalition_letter_is_signed_by_over_thirty_organizations():
+    from coalition.letters.models import Endorsement, EndorsementNotice
+    from coalition.letters.text import letter_text_hash
+    from tests.factories import EditorFactory
+
+    EditorFactory()
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: no second round of endorsements
+    letter = LetterPage.objects.get(slug=demo_content.ENDORSED_LETTER)
+    endorsements = Endorsement.objects.filter(letter=letter)
+    approved = endorsements.filter(state="approved", content_hash=letter_text_hash(letter))
+    drafters = 1 + len(next(d for d in demo_content.LETTERS if d["slug"] == letter.slug)["co_drafters"])
+    assert approved.count() == drafters + len(demo_content.ENDORSERS) > 30
+    assert approved.filter(display="undisclosed").count() == 2
+    assert endorsements.filter(state="pending_review").count() == len(demo_content.ENDORSERS_PENDING_REVIEW)
+    # Loading the demo owes nobody an email.
+    assert not EndorsementNotice.objects.filter(sent_at__isnull=True).exists()

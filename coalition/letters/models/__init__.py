@@ -1,5 +1,13 @@
-"""Letters: the page models, their audit rows, and the co-drafting sign-off task."""
+"""Letters: the page models, their audit rows, endorsements, and the co-drafting sign-off task."""
 
+from .endorsements import (
+    ACTIVE_ENDORSEMENT_STATES,
+    ENDORSEMENT_TRANSITIONS,
+    Endorsement,
+    EndorsementInvitation,
+    EndorsementNotice,
+    EndorsementState,
+)
 from .pages import (
     LETTER_BODY_FEATURES,
     PUBLIC_STATUSES,
@@ -18,6 +26,12 @@ from .pages import (
 from .signoff import CoalitionSignOffTask, SignOffApproval, SignOffNotice
 
 __all__ = [
+    "ACTIVE_ENDORSEMENT_STATES",
+    "ENDORSEMENT_TRANSITIONS",
+    "Endorsement",
+    "EndorsementInvitation",
+    "EndorsementNotice",
+    "EndorsementState",
     "LETTER_BODY_FEATURES",
     "PUBLIC_STATUSES",
     "SHORT_TEXT_FEATURES",

@@ -285,10 +285,11 @@ class LetterPage(RoutablePageMixin, Page):
         return sorted(self.updates.all(), key=lambda u: (u.date, u.pk or 0), reverse=True)
 
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import letter_share_links
+        from ..selectors import letter_endorsers, letter_share_links
 
         context = super().get_context(request, *args, **kwargs)
         context["share_links"] = letter_share_links(letter=self, url=self.public_url)
+        context["endorsers"] = letter_endorsers(letter=self, country=request.GET.get("org_country"))
         return context
 
     # --- permissions ---------------------------------------------------------
@@ -321,6 +322,33 @@ class LetterPage(RoutablePageMixin, Page):
             template="letters/letter_thank_you.html",
             context_overrides={"page_title": _("Thank you")},
         )
+
+    # Endorsing (letters.views.endorsements): the public sign-on form, the page after
+    # it, the contact's emailed link (confirm, reconfirm, withdraw) and an editor's
+    # invitation link.
+    @path("endorse/", name="endorse")
+    def endorse(self, request):
+        from ..views.endorsements import endorse
+
+        return endorse(request, letter=self)
+
+    @path("endorse/sent/", name="endorse_sent")
+    def endorse_sent(self, request):
+        from ..views.endorsements import endorse_sent
+
+        return endorse_sent(request, letter=self)
+
+    @path("endorse/invited/<str:token>/", name="endorse_invited")
+    def endorse_invited(self, request, token):
+        from ..views.endorsements import endorse_invited
+
+        return endorse_invited(request, letter=self, token=token)
+
+    @path("endorse/<str:token>/", name="endorsement")
+    def endorsement(self, request, token):
+        from ..views.endorsements import endorsement_manage
+
+        return endorsement_manage(request, letter=self, token=token)
 
 
 class LetterRecipient(Orderable):

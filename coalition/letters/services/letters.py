@@ -13,9 +13,9 @@ from wagtail.log_actions import log
 
 from coalition.orgs.selectors import organization_managers
 
-from .access import letter_access_sync
-from .models import STATUS_TRANSITIONS, LetterCoDrafter, LetterPage, LetterStatus, LetterStatusChange
-from .selectors import letter_status_changes_unnotified
+from ..access import letter_access_sync
+from ..models import STATUS_TRANSITIONS, LetterCoDrafter, LetterPage, LetterStatus, LetterStatusChange
+from ..selectors import letter_status_changes_unnotified
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def letter_status_change(*, letter: LetterPage, to_status: str, acting_user, not
     the status is written with an UPDATE so no page revision is created or published.
     The notification is queued only after the transaction commits.
     """
-    from .tasks import letter_status_notify
+    from ..tasks import letter_status_notify
 
     locked = LetterPage.objects.select_for_update().get(pk=letter.pk)
     from_status = LetterStatus(locked.status)
