@@ -162,7 +162,7 @@ def _endorsements(letter: LetterPage, data: dict, organizations: dict, editor) -
             letter=letter,
             organization=organization,
             acting_user=editor,
-            signer_name=f"Director, {organization.name}",
+            signer_name=demo_content.CONTACT_NAMES[-1 - len(organization.name) % 5],
             signer_title="Executive Director",
         )
         if endorsement.state == "pending_review":
@@ -171,7 +171,7 @@ def _endorsements(letter: LetterPage, data: dict, organizations: dict, editor) -
         return
     signons = [(row, True) for row in demo_content.ENDORSERS]
     signons += [(row, False) for row in demo_content.ENDORSERS_PENDING_REVIEW]
-    for (name, website, country, kind, colour, display), approve in signons:
+    for position, ((name, website, country, kind, colour, display), approve) in enumerate(signons):
         if organization_match(name=name, website=website) is not None:
             continue
         result = endorsement_submit_public(
@@ -181,8 +181,8 @@ def _endorsements(letter: LetterPage, data: dict, organizations: dict, editor) -
             country=country,
             kind=kind,
             logo=ContentFile(logo_png(name=name, colour=colour), name="logo.png") if display == "public" else None,
-            signer_name="Coordinator",
-            signer_title="Coordinator",
+            signer_name=demo_content.CONTACT_NAMES[position % len(demo_content.CONTACT_NAMES)],
+            signer_title=demo_content.CONTACT_TITLES[position % len(demo_content.CONTACT_TITLES)],
             signer_email="contact@" + website.split("//")[1].strip("/"),
             display=display,
             list_in_pdf=display == "public",

@@ -676,3 +676,18 @@ ENDORSERS_PENDING_REVIEW = [
     ("Yarmouk Camp Solidarity Group", "https://yarmouk-solidarity.example/", "LB", "grassroots", "#3c1642", "public"),
 ]
 ENDORSED_LETTER = "syria-cannot-wait-letter-to-the-president"
+# Invented people who sign for the demo organizations.
+CONTACT_NAMES = [
+    "Rasha Halabi",
+    "Omar Sayegh",
+    "Lina Darwish",
+    "Yousef Kanaan",
+    "Nour Tabbaa",
+    "Karim Mansour",
+    "Huda Zein",
+    "Samir Aboud",
+    "Maya Khoury",
+    "Fadi Nasser",
+    "Dana Jaber",
+]
+CONTACT_TITLES = ["Executive Director", "Coordinator", "Chair of the Board", "Director", "Spokesperson"]

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from coalition.core.logs import register_log_action
 from coalition.letters.admin_endorsements import EndorsementViewSet
 from coalition.letters.admin_views import LetterStatusChangeViewSet
 from coalition.orgs.admin_views import MembershipViewSet, OrganizationViewSet
@@ -31,19 +32,4 @@ def register_organization_log_actions(actions):
     def merged(log_entry):
         return _("Merged “%(name)s” into this organization") % {"name": (log_entry.data or {}).get("merged", "?")}
 
-    actions.register_action("coalition.organization_merged", _("Merge organizations"), merged)
-
-
-@hooks.register("register_log_actions", order=1000)
-def call_log_message_functions(actions):
-    """Make the history show the messages our log actions compute from each entry.
-
-    Wagtail keeps the `message` of register_action(action, label, message) as it is
-    (LogFormatter.format_message returns self.message), so a function registered there
-    shows as "<bound method …>". The project registers functions of the log entry; this
-    runs after every other registration and has each of them called with the entry.
-    """
-    for formatter in actions.formatters.values():
-        message = type(formatter).__dict__.get("message")
-        if callable(message):
-            formatter.format_message = message
+    register_log_action(actions, "coalition.organization_merged", _("Merge organizations"), merged)

@@ -7,6 +7,8 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from coalition.core.logs import register_log_action
+
 from .admin_endorsements import (
     ApproveEndorsementsBulkAction,
     EndorsementPermissionPolicy,
@@ -22,7 +24,7 @@ from .admin_views import (
     user_can_manage_organizations,
 )
 from .invitation_admin import LetterEndorsementInvitationsView, user_can_invite
-from .models import Endorsement, LetterPage, LetterStatusChange
+from .models import Endorsement, LetterPage, LetterStatus, LetterStatusChange
 from .signoff import signoff_revision_saved
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
@@ -138,14 +140,17 @@ def choose_organizations_after_creating_a_letter(request, page):
 
 @hooks.register("register_log_actions")
 def register_letter_log_actions(actions):
+    def status_label(value) -> str:
+        return str(LetterStatus(value).label) if value in LetterStatus.values else str(value or "?")
+
     def message(log_entry):
         data = log_entry.data or {}
         return _("Status changed from “%(from)s” to “%(to)s”") % {
-            "from": data.get("from", "?"),
-            "to": data.get("to", "?"),
+            "from": status_label(data.get("from")),
+            "to": status_label(data.get("to")),
         }
 
-    actions.register_action("coalition.letter_status", _("Change letter status"), message)
+    register_log_action(actions, "coalition.letter_status", _("Change letter status"), message)
 
     def organization_message(template):
         def render(log_entry):
@@ -153,22 +158,26 @@ def register_letter_log_actions(actions):
 
         return render
 
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.letter_lead",
         _("Set lead organization"),
         organization_message(_("Lead organization set to %(org)s")),
     )
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.letter_codrafter_added",
         _("Add co-drafting organization"),
         organization_message(_("Co-drafting organization added: %(org)s")),
     )
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.signoff_approved",
         _("Sign off"),
         organization_message(_("Signed off for %(org)s")),
     )
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.letter_codrafter_removed",
         _("Remove co-drafting organization"),
         organization_message(_("Co-drafting organization removed: %(org)s")),
@@ -194,7 +203,7 @@ def register_endorsement_log_actions(actions):
         ("coalition.endorsement_withdrawn", _("Withdrawn")),
         ("coalition.endorsement_needs_reconfirmation", _("Asked to reconfirm after a text change")),
     ):
-        actions.register_action(action, label, transition(label))
+        register_log_action(actions, action, label, transition(label))
 
     def organization(template):
         def render(log_entry):
@@ -202,12 +211,14 @@ def register_endorsement_log_actions(actions):
 
         return render
 
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.endorsement_invited",
         _("Invite to endorse"),
         organization(_("Invited %(org)s to endorse")),
     )
-    actions.register_action(
+    register_log_action(
+        actions,
         "coalition.endorsement_invitation_declined",
         _("Decline invitation to endorse"),
         organization(_("%(org)s declined the invitation to endorse")),

@@ -74,7 +74,7 @@ def logo_reencode(upload) -> ContentFile:
 
 class AccessibleFormMixin:
     """Plain labels; Django 5.2 links help texts and errors to their inputs with aria-describedby
-    (ids "<field id>_helptext" and "<field id>_error", which templates/partners/_field.html keeps)."""
+    (ids "<field id>_helptext" and "<field id>_error", which templates/includes/field.html keeps)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -113,9 +113,16 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the site read while a write is in progress; the busy timeout makes a
-    # concurrent writer wait instead of failing with "database is locked".
+    # concurrent writer wait instead of failing with "database is locked". IMMEDIATE
+    # transactions take the write lock when they begin: a transaction that read first
+    # and wrote later (allauth's session tracking on every request does) would
+    # otherwise fail at once when another writer got there in between, whatever the timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

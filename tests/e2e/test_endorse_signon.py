@@ -98,7 +98,7 @@ def test_an_organization_signs_on_confirms_is_listed_and_reconfirms_a_changed_te
     assert endorsers.get_by_role("link", name="Orontes Legal Aid").get_attribute("href") == (
         "https://orontes-legal.example"
     )
-    logo = endorsers.get_by_role("img", name="Logo of Orontes Legal Aid")
+    logo = endorsers.locator("li", has_text="Orontes Legal Aid").locator("img.endorser__logo")
     logo.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=logo.element_handle())
     assert "Lebanon" in endorsers.inner_text()
