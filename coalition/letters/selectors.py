@@ -130,9 +130,10 @@ def letter_endorsers(*, letter: LetterPage, country: str | None = None) -> Lette
     roles = {0: "lead", 1: "co_drafter"}
     organizations = [
         endorsement.organization
-        for endorsement in counted.filter(display=Endorsement.Display.PUBLIC).select_related(
-            "organization", "organization__logo"
-        )
+        for endorsement in counted.filter(display=Endorsement.Display.PUBLIC)
+        .select_related("organization", "organization__logo")
+        # The logos' renditions in one query, not one per organization.
+        .prefetch_related("organization__logo__renditions")
     ]
     organizations.sort(key=lambda org: (*rank.get(org.pk, (2, 0)), org.name.casefold(), org.pk))
     public = [Endorser(org, roles.get(rank.get(org.pk, (2,))[0], "")) for org in organizations]

@@ -24,6 +24,7 @@ from coalition.letters.services import (
 )
 from coalition.orgs.models import Membership, Organization
 from tests.factories import (
+    ImageFactory,
     LetterPageFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -667,7 +668,6 @@ def test_the_lead_comes_first_then_co_drafters_in_order_then_everyone_alphabetic
 
 
 def test_a_listed_organization_shows_its_logo_name_link_and_country(client, letter):
-    from tests.factories import ImageFactory
 
     organization = OrganizationFactory(
         name="Cedar Watch", website="https://cedar.example/", country="LB", logo=ImageFactory()
@@ -756,7 +756,6 @@ def test_the_letter_invites_organizations_to_endorse_while_it_is_open(client, in
 
 @pytest.fixture
 def undisclosed(letter):
-    from tests.factories import ImageFactory
 
     organization = OrganizationFactory(
         name="Hidden Defenders Network",
@@ -798,3 +797,21 @@ def test_an_organization_known_only_from_an_undisclosed_or_unconfirmed_sign_on_i
     assert "Open Voices" in body
     assert "Hidden Defenders" not in body and "hidden-defenders" not in body
     assert "Unconfirmed Sign On" not in body
+
+
+def test_the_letter_page_queries_do_not_grow_with_the_number_of_endorsers(client, letter):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries() -> int:
+        client.get(letter.url)  # renditions are made on the first view
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(letter.url).status_code == 200
+        return len(queries)
+
+    for _ in range(3):
+        endorsement_for(letter, OrganizationFactory(logo=ImageFactory()))
+    few = page_queries()
+    for _ in range(9):
+        endorsement_for(letter, OrganizationFactory(logo=ImageFactory()))
+    assert page_queries() == few
