@@ -7,6 +7,8 @@ Endorsements are created only by the public and partner flows, so nobody adds or
 deletes them here, and only coalition editors see the screen at all.
 """
 
+from abc import abstractmethod
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
@@ -40,6 +42,7 @@ from coalition.orgs.selectors import user_is_editor
 
 from .models import Endorsement, EndorsementState, LetterPage
 from .services import (
+    CurrentTextChecker,
     endorsement_approve,
     endorsement_endorsed_text,
     endorsement_reject,
@@ -139,17 +142,12 @@ class EndorsementIndexView(FormulaSafeExportMixin, snippet_views.IndexView):
         return super().get_base_queryset().select_related("organization", "letter", "approved_by", "rejected_by")
 
     @cached_property
-    def _current_hashes(self) -> dict[int, str]:
-        return {}
+    def _text_is_current(self) -> CurrentTextChecker:
+        return CurrentTextChecker()
 
     def mark_text_current(self, endorsement: Endorsement) -> Endorsement:
-        """Note whether the endorsement is of the letter's published text (one hash per letter)."""
-        letter_id = endorsement.letter_id
-        if letter_id not in self._current_hashes:
-            self._current_hashes[letter_id] = letter_current_text(endorsement.letter).hash
-        endorsement.text_is_current = bool(endorsement.content_hash) and (
-            endorsement.content_hash == self._current_hashes[letter_id]
-        )
+        """Note whether the endorsement is of the letter's published text."""
+        endorsement.text_is_current = self._text_is_current(endorsement)
         return endorsement
 
     def paginate_queryset(self, queryset, page_size):
@@ -481,11 +479,13 @@ class EndorsementReviewBulkAction(PermissionCheckedMixin, BulkAction):
                 done += 1
         return done, 0
 
+    @abstractmethod
     def review(self, endorsement: Endorsement) -> None:
-        raise NotImplementedError
+        """Apply this action's service to one endorsement (subclasses: approve, reject)."""
 
+    @abstractmethod
     def done_message(self, count: int) -> str:
-        raise NotImplementedError
+        """The success message for `count` endorsements."""
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         for refusal in self.refusals:

@@ -138,6 +138,15 @@ def choose_organizations_after_creating_a_letter(request, page):
     return None
 
 
+def organization_message(template):
+    """A history message naming the organization the entry is about."""
+
+    def render(log_entry):
+        return template % {"org": (log_entry.data or {}).get("organization", "?")}
+
+    return render
+
+
 @hooks.register("register_log_actions")
 def register_letter_log_actions(actions):
     def status_label(value) -> str:
@@ -151,12 +160,6 @@ def register_letter_log_actions(actions):
         }
 
     register_log_action(actions, "coalition.letter_status", _("Change letter status"), message)
-
-    def organization_message(template):
-        def render(log_entry):
-            return template % {"org": (log_entry.data or {}).get("organization", "?")}
-
-        return render
 
     register_log_action(
         actions,
@@ -205,23 +208,17 @@ def register_endorsement_log_actions(actions):
     ):
         register_log_action(actions, action, label, transition(label))
 
-    def organization(template):
-        def render(log_entry):
-            return template % {"org": (log_entry.data or {}).get("organization", "?")}
-
-        return render
-
     register_log_action(
         actions,
         "coalition.endorsement_invited",
         _("Invite to endorse"),
-        organization(_("Invited %(org)s to endorse")),
+        organization_message(_("Invited %(org)s to endorse")),
     )
     register_log_action(
         actions,
         "coalition.endorsement_invitation_declined",
         _("Decline invitation to endorse"),
-        organization(_("%(org)s declined the invitation to endorse")),
+        organization_message(_("%(org)s declined the invitation to endorse")),
     )
 
 

@@ -21,6 +21,7 @@ from coalition.letters.models import (
     LetterPage,
 )
 from coalition.letters.services import (
+    CurrentTextChecker,
     endorsement_create_by_partner,
     endorsement_endorsed_text,
     endorsement_reconfirm,
@@ -85,17 +86,14 @@ def endorsements(request, access):
     page_obj = Paginator(organization_endorsements(organization=organization), PER_PAGE).get_page(
         request.GET.get("page")
     )
-    current_hashes: dict[int, str] = {}
+    text_is_current = CurrentTextChecker()
     rows = []
     for endorsement in page_obj:
-        letter = endorsement.letter
-        if letter.pk not in current_hashes:
-            current_hashes[letter.pk] = letter_current_text(letter).hash
         rows.append(
             {
                 "endorsement": endorsement,
-                "letter": letter,
-                "is_current": bool(endorsement.content_hash) and endorsement.content_hash == current_hashes[letter.pk],
+                "letter": endorsement.letter,
+                "is_current": text_is_current(endorsement),
                 "can_withdraw": access.can_manage and endorsement.state in ACTIVE_ENDORSEMENT_STATES,
                 "can_reconfirm": access.can_manage and endorsement.state == State.NEEDS_RECONFIRMATION,
             }

@@ -5,6 +5,7 @@ the organizations signing it.
 """
 
 from .endorsements import (
+    CurrentTextChecker,
     InvitationRow,
     PublicSignOn,
     endorsement_approve,
@@ -46,6 +47,7 @@ from .letters import (
 )
 
 __all__ = [
+    "CurrentTextChecker",
     "InvitationRow",
     "PublicSignOn",
     "endorsement_approve",

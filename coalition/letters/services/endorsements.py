@@ -89,6 +89,23 @@ def endorsement_text_is_current(endorsement: Endorsement, letter: LetterPage | N
     )
 
 
+class CurrentTextChecker:
+    """Tells, for many endorsements, whether each is of its letter's published text.
+
+    Reads each letter's current text once, however many of its endorsements are asked
+    about (a listing page, an export).
+    """
+
+    def __init__(self):
+        self._hashes: dict[int, str] = {}
+
+    def __call__(self, endorsement: Endorsement) -> bool:
+        letter_id = endorsement.letter_id
+        if letter_id not in self._hashes:
+            self._hashes[letter_id] = letter_current_text(endorsement.letter).hash
+        return bool(endorsement.content_hash) and endorsement.content_hash == self._hashes[letter_id]
+
+
 def _check_text_unchanged(letter: LetterPage, content_hash: str | None) -> LetterText:
     """The person must have read the text they sign: the form carries the hash it showed."""
     current = letter_current_text(letter)
@@ -117,65 +134,61 @@ def _signed_from_path(token: str) -> str:
         return ""
 
 
+def _token(row, *, salt: str) -> str:
+    """A signed link token naming a row (endorsement or invitation) and its current nonce."""
+    return _path_safe(signing.dumps({"i": row.pk, "n": row.nonce}, salt=salt, compress=True))
+
+
+def _from_token(token: str, *, queryset, salt: str, days: int):
+    """The row a link names, if the link is genuine, its nonce current, and it is younger than `days`."""
+    try:
+        payload = signing.loads(_signed_from_path(token), salt=salt, max_age=timedelta(days=days))
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("i"), int):
+        return None
+    row = queryset.filter(pk=payload["i"]).first()
+    if row is None or not constant_time_compare(row.nonce, str(payload.get("n", ""))):
+        return None
+    return row
+
+
+def _letter_link(letter: LetterPage, route: str, token: str) -> str:
+    return settings.SITE_URL + letter.url + letter.reverse_subpage(route, args=[token])
+
+
 def endorsement_token(endorsement: Endorsement) -> str:
-    return _path_safe(
-        signing.dumps({"e": endorsement.pk, "n": endorsement.nonce}, salt=ENDORSEMENT_SALT, compress=True)
-    )
+    return _token(endorsement, salt=ENDORSEMENT_SALT)
 
 
 def endorsement_from_token(token: str) -> Endorsement | None:
-    """The endorsement a link names, if the link is genuine, current and not expired."""
-    max_age = timedelta(days=settings.COALITION_ENDORSEMENT_LINK_DAYS)
-    try:
-        payload = signing.loads(_signed_from_path(token), salt=ENDORSEMENT_SALT, max_age=max_age)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    endorsement = (
-        Endorsement.objects.select_related("organization", "organization__logo", "letter")
-        .filter(pk=payload.get("e") if isinstance(payload.get("e"), int) else None)
-        .first()
+    return _from_token(
+        token,
+        queryset=Endorsement.objects.select_related("organization", "organization__logo", "letter"),
+        salt=ENDORSEMENT_SALT,
+        days=settings.COALITION_ENDORSEMENT_LINK_DAYS,
     )
-    if endorsement is None or not constant_time_compare(endorsement.nonce, str(payload.get("n", ""))):
-        return None
-    return endorsement
 
 
 def endorsement_manage_url(endorsement: Endorsement) -> str:
-    letter = endorsement.letter
-    return (
-        settings.SITE_URL + letter.url + letter.reverse_subpage("endorsement", args=[endorsement_token(endorsement)])
-    )
+    return _letter_link(endorsement.letter, "endorsement", endorsement_token(endorsement))
 
 
 def invitation_token(invitation: EndorsementInvitation) -> str:
-    return _path_safe(signing.dumps({"v": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True))
+    return _token(invitation, salt=INVITATION_SALT)
 
 
 def invitation_from_token(token: str) -> EndorsementInvitation | None:
-    max_age = timedelta(days=settings.COALITION_ENDORSEMENT_INVITATION_DAYS)
-    try:
-        payload = signing.loads(_signed_from_path(token), salt=INVITATION_SALT, max_age=max_age)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("v"), int):
-        return None
-    invitation = (
-        EndorsementInvitation.objects.select_related("organization", "letter", "endorsement")
-        .filter(pk=payload["v"])
-        .first()
+    return _from_token(
+        token,
+        queryset=EndorsementInvitation.objects.select_related("organization", "letter", "endorsement"),
+        salt=INVITATION_SALT,
+        days=settings.COALITION_ENDORSEMENT_INVITATION_DAYS,
     )
-    if invitation is None or not constant_time_compare(invitation.nonce, str(payload.get("n", ""))):
-        return None
-    return invitation
 
 
 def invitation_url(invitation: EndorsementInvitation) -> str:
-    letter = invitation.letter
-    return (
-        settings.SITE_URL + letter.url + letter.reverse_subpage("endorse_invited", args=[invitation_token(invitation)])
-    )
+    return _letter_link(invitation.letter, "endorse_invited", invitation_token(invitation))
 
 
 # --- transitions ---------------------------------------------------------------------
