@@ -1,11 +1,13 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.views import serve as wagtail_serve
 
 from coalition.core.views import healthz
 
@@ -30,6 +32,11 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A letter's embedded signature form is posted from inside partner sites' frames, where
+# browsers do not send our CSRF cookie: the page tree serves it without the CSRF check
+# (only LetterPage has an embed/ route; letters.views.signatures.embed says why that is safe).
+urlpatterns += [re_path(r"^((?:[-\w]+/)+embed/)$", csrf_exempt(wagtail_serve), name="letter_embed")]
 
 # Wagtail serves every other path from the page tree: keep it last.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -172,3 +172,57 @@ def endorsement_for(
         confirmed_at=now if state != "pending_confirmation" else None,
         approved_at=now if state == "approved" else None,
     )
+
+
+class SignatureFactory(factory.django.DjangoModelFactory):
+    """A signature put straight into its state (default: confirmed), with its tally moved to match.
+
+    For tests that need signatures to exist; the services' own tests walk the transitions.
+    """
+
+    class Meta:
+        model = "letters.Signature"
+
+    letter = factory.LazyFunction(lambda: LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES))
+    state = "confirmed"
+    first_name = "Amina"
+    last_name = factory.Sequence(lambda n: f"Signer{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.first_name}.{o.last_name}@mail.example".lower())
+    country = "SY"
+    city = "Gaziantep"
+    show_name = True
+    language = "en"
+
+    @classmethod
+    def _create(cls, model_class, *args, consents=(), **kwargs):
+        from django.utils import timezone
+
+        from coalition.core.emails import email_canonical
+        from coalition.letters.models import SignatureConsent, SignatureTally
+
+        canonical, domain = email_canonical(kwargs["email"])
+        kwargs.setdefault("canonical_email", canonical)
+        kwargs.setdefault("email_domain", domain)
+        now = timezone.now()
+        if kwargs["state"] == "confirmed":
+            kwargs.setdefault("email_confirmed_at", now)
+            kwargs.setdefault("confirmed_at", now)
+        kwargs.setdefault("state_changed_at", now)
+        created_at = kwargs.pop("created_at", None)
+        signature = model_class.objects.create(*args, **kwargs)
+        if created_at is not None:  # auto_now_add ignores a given value
+            model_class.objects.filter(pk=signature.pk).update(created_at=created_at)
+            signature.created_at = created_at
+        if signature.state == "confirmed":
+            tally, _created = SignatureTally.objects.get_or_create(
+                letter=signature.letter, country=str(signature.country)
+            )
+            tally.confirmed += 1
+            tally.save()
+        for organization in consents:
+            SignatureConsent.objects.create(
+                signature=signature,
+                organization=organization,
+                consent_text=f"Keep me informed about {organization.name}'s work",
+            )
+        return signature

@@ -31,6 +31,10 @@ class LetterSerializer(serializers.ModelSerializer):
         help_text="Organizations endorsing the current text (undisclosed ones counted, never named).",
     )
 
+    signatures_count = serializers.IntegerField(
+        read_only=True, help_text="Confirmed individual signatures (unconfirmed and held ones are not counted)."
+    )
+
     class Meta:
         model = LetterPage
         fields = [
@@ -44,6 +48,7 @@ class LetterSerializer(serializers.ModelSerializer):
             "lead_organization",
             "co_drafting_organizations",
             "endorsements_count",
+            "signatures_count",
             "signature_goal",
             "deadline",
         ]

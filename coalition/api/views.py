@@ -1,7 +1,8 @@
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from rest_framework import viewsets
 
-from coalition.letters.models import EndorsementState, LetterCoDrafter
+from coalition.letters.models import EndorsementState, LetterCoDrafter, SignatureTally
 from coalition.letters.selectors import letters_public_list
 from coalition.orgs.selectors import organizations_public
 
@@ -21,7 +22,17 @@ class LetterViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             letters_public_list()
             .annotate(
-                endorsements_count=Count("endorsements", filter=Q(endorsements__state=EndorsementState.APPROVED))
+                endorsements_count=Count("endorsements", filter=Q(endorsements__state=EndorsementState.APPROVED)),
+                # From the stored per-country counts, never by counting signature rows.
+                signatures_count=Coalesce(
+                    Subquery(
+                        SignatureTally.objects.filter(letter=OuterRef("pk"))
+                        .values("letter")
+                        .annotate(total=Sum("confirmed"))
+                        .values("total")
+                    ),
+                    0,
+                ),
             )
             .prefetch_related(Prefetch("co_drafters", queryset=LetterCoDrafter.objects.select_related("organization")))
         )

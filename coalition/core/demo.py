@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from wagtail.images import get_image_model
 
@@ -20,6 +21,8 @@ from coalition.letters.models import (
     LetterStatusChange,
     LetterUpdate,
     RelatedAction,
+    Signature,
+    SignatureState,
 )
 from coalition.letters.services import (
     endorsement_approve,
@@ -30,6 +33,7 @@ from coalition.letters.services import (
     letter_codrafter_add,
     letter_lead_set,
     letter_status_change,
+    signature_counts_reconcile,
 )
 from coalition.letters.site import site_structure_ensure
 from coalition.orgs.models import Organization
@@ -192,6 +196,51 @@ def _endorsements(letter: LetterPage, data: dict, organizations: dict, editor) -
             endorsement_approve(endorsement=endorsement, acting_user=editor)
 
 
+def _signatures(letter: LetterPage, count: int) -> None:
+    """Confirmed demo signatures, made directly (the demo signers never had an inbox).
+
+    Written in bulk and counted once by signature_counts_reconcile, as a restored
+    backup would be; everything after that (signing, confirming) goes through the services.
+    """
+    if count <= 0 or Signature.objects.filter(letter=letter).exists():
+        return
+    first, last, places = (
+        demo_content.SIGNER_FIRST_NAMES,
+        demo_content.SIGNER_LAST_NAMES,
+        demo_content.SIGNER_PLACES,
+    )
+    start = LetterPage.objects.filter(pk=letter.pk).values_list("status_changed_at", flat=True).first()
+    start = start or timezone.now()
+    rows = []
+    for n in range(count):
+        country, city = places[(n * 7 + n // len(places)) % len(places)]
+        signed = start - timedelta(minutes=37 * (count - n))
+        rows.append(
+            Signature(
+                letter=letter,
+                state=SignatureState.CONFIRMED,
+                first_name=first[(n * 5) % len(first)],
+                last_name=last[(n * 3 + n // len(last)) % len(last)],
+                email=f"signer{n}@{letter.slug[:30]}.example",
+                canonical_email=f"signer{n}@{letter.slug[:30]}.example",
+                email_domain=f"{letter.slug[:30]}.example",
+                country=country,
+                city=city,
+                show_name=n % 3 == 0,
+                show_full_name=n % 6 == 0,
+                language=letter.language,
+                created_at=signed,
+                email_confirmed_at=signed + timedelta(minutes=4),
+                confirmed_at=signed + timedelta(minutes=4),
+                state_changed_at=signed + timedelta(minutes=4),
+            )
+        )
+    Signature.objects.bulk_create(rows, batch_size=500)
+    # auto_now_add ignored the dates given: date them as the campaign ran.
+    Signature.objects.filter(letter=letter).update(created_at=F("confirmed_at") - timedelta(minutes=4))
+    signature_counts_reconcile(letter=letter)
+
+
 def demo_load() -> DemoResult:
     """Create the home page, /letters/, the demo organizations and the five demo letters."""
     result = DemoResult()
@@ -199,9 +248,11 @@ def demo_load() -> DemoResult:
     with transaction.atomic():
         _home, index = site_structure_ensure()
         organizations = {data["slug"]: _organization(data, editor, result) for data in demo_content.ORGANIZATIONS}
+        Organization.objects.filter(slug__in=demo_content.ASKS_SIGNER_CONSENT).update(asks_signer_consent=True)
         for seed, data in enumerate(demo_content.LETTERS):
             letter = _letter(data, index, organizations, editor, seed, result)
             _endorsements(letter, data, organizations, editor)
+            _signatures(letter, demo_content.DEMO_SIGNATURES.get(letter.slug, 0))
         # Demo contacts live at .example addresses: the emails these sign-ons owe are
         # marked sent before commit, so loading the demo prints no mail.
         EndorsementNotice.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())

@@ -691,3 +691,36 @@ CONTACT_NAMES = [
     "Dana Jaber",
 ]
 CONTACT_TITLES = ["Executive Director", "Coordinator", "Chair of the Board", "Director", "Spokesperson"]
+
+# Demo signers: invented names in the scripts the real petitions drew (Latin, Arabic,
+# Cyrillic, Greek, Devanagari, Chinese), spread over the countries those campaigns
+# reached. Each signing letter gets DEMO_SIGNATURES[slug] confirmed signatures; about
+# one in three chose to show their name.
+SIGNER_FIRST_NAMES = [
+    "Amina", "Yusuf", "Layla", "Omar", "Hana", "Karim", "Rania", "Sami", "Nour", "Tariq",
+    "Claire", "Mateo", "Ingrid", "Tomás", "Aoife", "Lukas", "Priya", "Arjun", "Mei", "Wei",
+    "Olena", "Dmitri", "Eleni", "Nikos", "Zeynep", "Emre", "Chiara", "Kofi", "Ama", "Sipho",
+    "ليلى", "يوسف", "مريم", "خالد", "Анна", "Иван", "Μαρία", "Γιώργος", "अनीता", "राहुल", "李娜", "王伟",
+]  # fmt: skip
+SIGNER_LAST_NAMES = [
+    "Haddad", "Khalil", "Nasser", "Saleh", "Darwish", "Mansour", "Aziz", "Barakat", "Hamdan", "Issa",
+    "Dubois", "García", "Larsen", "Ó Briain", "Becker", "Sharma", "Patel", "Chen", "Zhang", "Kovalenko",
+    "Petrov", "Papadopoulou", "Yılmaz", "Rossi", "Mensah", "Dlamini", "Novák", "Silva", "Kowalska", "Tanaka",
+    "الحسن", "العلي", "Смирнова", "Παππάς", "वर्मा", "刘",
+]  # fmt: skip
+SIGNER_PLACES = [
+    ("TR", "Gaziantep"), ("TR", "Istanbul"), ("TN", "Tunis"), ("CA", "Montréal"), ("CA", "Toronto"),
+    ("CZ", "Praha"), ("GB", "London"), ("FR", "Lyon"), ("DE", "Berlin"), ("US", "Chicago"),
+    ("US", "Austin"), ("LB", "Beirut"), ("JO", "Amman"), ("SE", "Malmö"), ("NL", "Utrecht"),
+    ("AU", "Melbourne"), ("IN", "Pune"), ("GR", "Athens"), ("UA", "Kyiv"), ("GH", "Accra"),
+    ("ZA", "Cape Town"), ("BR", "Recife"), ("SY", "Idlib"), ("EG", "Cairo"), ("TW", "Taipei"),
+]  # fmt: skip
+DEMO_SIGNATURES = {
+    "refer-syria-to-the-icc-senate": 240,
+    "justice-for-victims-of-atrocities-in-syria": 380,
+    "stop-the-bloodshed-in-syria": 900,
+    "justice-for-khan-sheikhoun": 260,
+    "syria-cannot-wait-letter-to-the-president": 420,
+}
+# Organizations whose signers see a "keep me informed" box on the letters they lead.
+ASKS_SIGNER_CONSENT = ["amnesty-international", "amnesty-international-australia", "physicians-for-human-rights"]

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
+from django_countries.fields import Country
 
 from .models import (
     ACTIVE_ENDORSEMENT_STATES,
@@ -13,6 +14,9 @@ from .models import (
     LetterPage,
     LetterStatus,
     LetterStatusChange,
+    Signature,
+    SignatureState,
+    SignatureTally,
 )
 
 OPEN_STATUSES = [LetterStatus.OPEN_FOR_SIGNATURES, LetterStatus.OPEN_FOR_ENDORSEMENT]
@@ -125,8 +129,9 @@ def letter_endorsers(*, letter: LetterPage, country: str | None = None) -> Lette
         reconfirming=Count("pk", filter=Q(state=EndorsementState.NEEDS_RECONFIRMATION, approved_at__isnull=False)),
     )
     rank = {letter.lead_organization_id: (0, 0)} if letter.lead_organization_id else {}
-    for position, organization_id in enumerate(letter.co_drafters.values_list("organization_id", flat=True)):
-        rank.setdefault(organization_id, (1, position))
+    # The co-drafters the page and its signature form show anyway (one query for all three).
+    for position, co_drafter in enumerate(letter.co_drafting_organizations):
+        rank.setdefault(co_drafter.pk, (1, position))
     roles = {0: "lead", 1: "co_drafter"}
     organizations = [
         endorsement.organization
@@ -173,4 +178,74 @@ def letter_endorse_as_organizations(*, letter: LetterPage, user) -> list:
         )
         .exclude(pk__in=endorsed)
         .order_by("name", "pk")
+    )
+
+
+# --- signatures on the public page ------------------------------------------------------
+
+RECENT_SIGNERS = 8
+COUNTRIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class CountryCount:
+    country: object  # a django_countries Country
+    count: int
+    share: float  # of the largest country's count, for the bar's length
+
+
+@dataclass(frozen=True)
+class RecentSigner:
+    name: str
+    city: str
+    country: object
+    confirmed_at: object
+
+
+@dataclass
+class SignatureSummary:
+    """What the letter page says about its signatures, read from the tallies, never by counting rows."""
+
+    total: int
+    goal: int | None
+    countries: list[CountryCount]
+    other_countries: int  # how many countries beyond the ones listed
+    other_count: int  # their signatures together
+    country_total: int  # how many countries in all
+    recent: list[RecentSigner]
+
+    @property
+    def percent(self) -> int:
+        if not self.goal:
+            return 0
+        return min(100, int(self.total * 100 / self.goal))
+
+
+def letter_signature_summary(*, letter: LetterPage) -> SignatureSummary:
+    """Counts from SignatureTally (one row per country) and the newest public signers (an index scan)."""
+    tallies = list(SignatureTally.objects.filter(letter=letter, confirmed__gt=0).order_by("-confirmed", "country"))
+    total = sum(t.confirmed for t in tallies)
+    shown = [t for t in tallies if t.country][:COUNTRIES_SHOWN]
+    largest = shown[0].confirmed if shown else 0
+    countries = [
+        CountryCount(country=Country(code=t.country), count=t.confirmed, share=t.confirmed / largest if largest else 0)
+        for t in shown
+    ]
+    recent_rows = (
+        Signature.objects.filter(letter=letter, state=SignatureState.CONFIRMED, show_name=True)
+        .order_by("-confirmed_at")
+        .only("first_name", "last_name", "show_full_name", "city", "country", "confirmed_at")[:RECENT_SIGNERS]
+    )
+    recent = [
+        RecentSigner(name=row.public_name, city=row.city, country=row.country, confirmed_at=row.confirmed_at)
+        for row in recent_rows
+    ]
+    return SignatureSummary(
+        total=total,
+        goal=letter.signature_goal,
+        countries=countries,
+        other_countries=max(0, len(tallies) - len(shown)),
+        other_count=total - sum(c.count for c in countries),
+        country_total=len([t for t in tallies if t.country]),
+        recent=recent,
     )

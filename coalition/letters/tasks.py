@@ -32,3 +32,32 @@ def endorsement_notice_send(notice_id: int) -> bool:
 @shared_task(name="letters.sweep_endorsement_notices", soft_time_limit=240, time_limit=300)
 def sweep_endorsement_notices() -> int:
     return services.endorsement_notices_sweep()
+
+
+@shared_task(name="letters.signature_email_send", **EMAIL_TASK_OPTIONS)
+def signature_email_send(signature_id: int) -> bool:
+    return services.signature_email_send(signature_id=signature_id)
+
+
+@shared_task(name="letters.resend_pending_confirmations", soft_time_limit=240, time_limit=300)
+def resend_pending_confirmations() -> int:
+    return services.signatures_resend_pending()
+
+
+@shared_task(name="letters.reconcile_signature_counts", soft_time_limit=540, time_limit=600)
+def reconcile_signature_counts() -> int:
+    return services.signature_counts_reconcile()
+
+
+@shared_task(name="letters.signature_invalidation_run", soft_time_limit=240, time_limit=300)
+def signature_invalidation_run(job_id: int) -> bool:
+    """Batches for a couple of minutes; a job that is not finished by then queues this task again."""
+    finished = services.signature_invalidation_run(job_id=job_id)
+    if not finished:
+        signature_invalidation_run.delay(job_id)
+    return finished
+
+
+@shared_task(name="letters.anonymise_signatures", soft_time_limit=1740, time_limit=1800)
+def anonymise_signatures() -> int:
+    return services.signatures_anonymise()

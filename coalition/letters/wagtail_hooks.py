@@ -15,6 +15,12 @@ from .admin_endorsements import (
     RejectEndorsementsBulkAction,
     endorsements_awaiting_review_panel,
 )
+from .admin_signatures import (
+    ConfirmSignaturesBulkAction,
+    InvalidateSignaturesBulkAction,
+    SignaturePermissionPolicy,
+    signatures_held_panel,
+)
 from .admin_views import (
     LetterOrganizationsView,
     LetterSignOffView,
@@ -24,7 +30,7 @@ from .admin_views import (
     user_can_manage_organizations,
 )
 from .invitation_admin import LetterEndorsementInvitationsView, user_can_invite
-from .models import Endorsement, LetterPage, LetterStatus, LetterStatusChange
+from .models import Endorsement, LetterPage, LetterStatus, LetterStatusChange, Signature
 from .signoff import signoff_revision_saved
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
@@ -240,5 +246,36 @@ hooks.register("register_bulk_action", RejectEndorsementsBulkAction)
 @hooks.register("construct_homepage_panels")
 def add_endorsements_awaiting_review_panel(request, panels):
     panel = endorsements_awaiting_review_panel(request.user)
+    if panel is not None:
+        panels.append(panel)
+
+
+@hooks.register("register_log_actions")
+def register_signature_log_actions(actions):
+    def reason_message(text):
+        def message(log_entry):
+            reason = (log_entry.data or {}).get("reason")
+            return f"{text}: {reason}" if reason else str(text)
+
+        return message
+
+    register_log_action(
+        actions, "coalition.signature_approved", _("Clear a held signature"), reason_message(_("Cleared for counting"))
+    )
+    register_log_action(
+        actions, "coalition.signature_invalidated", _("Invalidate a signature"), reason_message(_("Invalidated"))
+    )
+
+
+# --- signatures screen (coalition.letters.admin_signatures) ---------------------------------
+
+register_permission_policy(Signature, SignaturePermissionPolicy(Signature), exact_class=True)
+hooks.register("register_bulk_action", ConfirmSignaturesBulkAction)
+hooks.register("register_bulk_action", InvalidateSignaturesBulkAction)
+
+
+@hooks.register("construct_homepage_panels")
+def add_signatures_held_panel(request, panels):
+    panel = signatures_held_panel(request.user)
     if panel is not None:
         panels.append(panel)

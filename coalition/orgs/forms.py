@@ -104,6 +104,11 @@ class OrganizationProfileForm(AccessibleFormMixin, forms.Form):
         required=False,
         help_text=Organization._meta.get_field("require_two_factor").help_text,
     )
+    asks_signer_consent = forms.BooleanField(
+        label=_("Ask signers for permission to contact them"),
+        required=False,
+        help_text=Organization._meta.get_field("asks_signer_consent").help_text,
+    )
     logo = forms.FileField(
         label=_("New logo"),
         required=False,
@@ -112,7 +117,7 @@ class OrganizationProfileForm(AccessibleFormMixin, forms.Form):
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
 
-    PROFILE_FIELDS = ("name", "website", "country", "description", "require_two_factor")
+    PROFILE_FIELDS = ("name", "website", "country", "description", "require_two_factor", "asks_signer_consent")
 
     @classmethod
     def for_organization(cls, organization: Organization, **kwargs):

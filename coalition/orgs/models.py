@@ -54,6 +54,14 @@ class Organization(index.Indexed, models.Model):
         default=False,
         help_text=_("Checked by coalition staff: the organization is who it says it is."),
     )
+    asks_signer_consent = models.BooleanField(
+        _("ask signers for permission to contact them"),
+        default=False,
+        help_text=_(
+            "On letters this organization leads or co-drafts, signers see an unticked box: "
+            "“Keep me informed about <organization>'s work”."
+        ),
+    )
     require_two_factor = models.BooleanField(
         _("require two-factor login"),
         default=False,
@@ -75,6 +83,7 @@ class Organization(index.Indexed, models.Model):
         FieldPanel("description"),
         FieldPanel("logo"),
         FieldPanel("verified"),
+        FieldPanel("asks_signer_consent"),
         FieldPanel("require_two_factor"),
     ]
 

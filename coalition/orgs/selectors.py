@@ -317,3 +317,73 @@ def organizations_public() -> QuerySet:
         .distinct()
         .order_by("name")
     )
+
+
+# --- partner portal: signatures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterSignatureCounts:
+    """One letter's signatures as one organization sees them."""
+
+    letter_id: int
+    title: str
+    brought_in_confirmed: int
+    brought_in_pending: int
+    consented: int
+
+
+def organization_signature_counts(*, organization: Organization) -> list[LetterSignatureCounts]:
+    """Per letter: signatures the organization brought in (counted, awaiting confirmation), and
+    counted signers who agreed to hear from it (exactly those its download holds)."""
+    from coalition.letters.models import LetterPage, Signature, SignatureState
+
+    brought = {
+        row["letter_id"]: row
+        for row in Signature.objects.filter(source_organization=organization)
+        .values("letter_id")
+        .annotate(
+            confirmed=Count("pk", filter=Q(state=SignatureState.CONFIRMED)),
+            pending=Count("pk", filter=Q(state=SignatureState.PENDING_CONFIRMATION)),
+        )
+        .order_by()
+    }
+    consented = {
+        row["signature__letter_id"]: row["n"]
+        for row in organization_consented_signers(organization=organization)
+        .values("signature__letter_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    titles = dict(LetterPage.objects.filter(pk__in=set(brought) | set(consented)).values_list("pk", "title"))
+    rows = [
+        LetterSignatureCounts(
+            letter_id=letter_id,
+            title=title,
+            brought_in_confirmed=brought.get(letter_id, {}).get("confirmed", 0),
+            brought_in_pending=brought.get(letter_id, {}).get("pending", 0),
+            consented=consented.get(letter_id, 0),
+        )
+        for letter_id, title in titles.items()
+    ]
+    return sorted(rows, key=lambda row: (row.title.casefold(), row.letter_id))
+
+
+def organization_consented_signers(*, organization: Organization) -> QuerySet:
+    """The organization's consents from counted signers whose details are still held.
+
+    Only consents to this organization: a signer who agreed to hear from another one
+    only, or from none, is never here; nor is one whose signature was withdrawn,
+    invalidated, held or not yet confirmed, nor one anonymised by retention.
+    """
+    from coalition.letters.models import SignatureConsent, SignatureState
+
+    return (
+        SignatureConsent.objects.filter(
+            organization=organization,
+            signature__state=SignatureState.CONFIRMED,
+            signature__anonymised_at__isnull=True,
+        )
+        .select_related("signature", "signature__letter")
+        .order_by("signature__letter__title", "signature__letter_id", "signature__last_name", "signature__pk")
+    )

@@ -49,7 +49,7 @@ def organization_create(*, acting_user, name: str, slug: str, **fields) -> Organ
     return organization
 
 
-PROFILE_FIELDS = ("name", "website", "country", "description", "logo", "require_two_factor")
+PROFILE_FIELDS = ("name", "website", "country", "description", "logo", "require_two_factor", "asks_signer_consent")
 
 
 @transaction.atomic
@@ -542,3 +542,23 @@ def organization_merge(*, source: Organization, target: Organization, acting_use
     )
     log(instance=target, action="coalition.organization_merged", user=acting_user, data={"merged": source_name})
     return target
+
+
+# --- signers' contact details -------------------------------------------------------
+
+
+def organization_signers_export_record(
+    *, organization: Organization, acting_user, count: int, export_format: str
+) -> None:
+    """Note in the organization's history (Wagtail's log) who downloaded its signers' details.
+
+    Only owners, admins and editors may: the download holds personal data.
+    """
+    if acting_user is None or not membership_can_manage(organization=organization, user=acting_user):
+        raise PermissionDenied(_("Only owners and admins can download the signers' contact details."))
+    log(
+        instance=organization,
+        action="coalition.signers_exported",
+        user=acting_user,
+        data={"count": count, "format": export_format},
+    )

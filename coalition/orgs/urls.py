@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import endorsement_views, views
+from . import endorsement_views, signature_views, views
 
 app_name = "partners"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
     path("<slug:slug>/history/", views.history, name="history"),
     path("<slug:slug>/endorsements/", endorsement_views.endorsements, name="endorsements"),
+    path("<slug:slug>/signatures/", signature_views.signatures, name="signatures"),
     path("<slug:slug>/letters/<int:letter_id>/endorse/", endorsement_views.endorse, name="endorse"),
     path(
         "<slug:slug>/endorsements/<int:pk>/reconfirm/",

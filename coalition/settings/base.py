@@ -169,6 +169,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.sweep_endorsement_notices",
         "schedule": crontab(minute="5-59/10"),
     },
+    "letters-resend-pending-confirmations": {
+        "task": "letters.resend_pending_confirmations",
+        "schedule": crontab(minute="*/5"),
+    },
+    "letters-reconcile-signature-counts": {
+        "task": "letters.reconcile_signature_counts",
+        "schedule": crontab(minute="17"),
+    },
+    "letters-anonymise-signatures": {
+        "task": "letters.anonymise_signatures",
+        "schedule": crontab(hour="3", minute="41"),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -335,6 +347,30 @@ COALITION_ENDORSEMENT_INVITATION_DAYS = env.int("COALITION_ENDORSEMENT_INVITATIO
 COALITION_ENDORSEMENT_EMAILS_PER_DAY = env.int("COALITION_ENDORSEMENT_EMAILS_PER_DAY", default=3)
 COALITION_ENDORSEMENT_REMINDERS_MAX = env.int("COALITION_ENDORSEMENT_REMINDERS_MAX", default=3)
 COALITION_ENDORSEMENTS_PER_IP_PER_HOUR = env.int("COALITION_ENDORSEMENTS_PER_IP_PER_HOUR", default=20)
+# Signatures. The confirmation link works for LINK_DAYS, the withdraw link for
+# WITHDRAW_DAYS; one signature causes at most EMAILS_MAX emails, however often the
+# form is sent. Over the per-IP or per-email-domain hourly limit a signature is held
+# for review (`suspect`), not refused; big webmail providers are exempt from the
+# domain limit. Anonymisation runs RETENTION_DAYS after a letter closes.
+COALITION_SIGNATURE_LINK_DAYS = env.int("COALITION_SIGNATURE_LINK_DAYS", default=30)
+COALITION_SIGNATURE_WITHDRAW_DAYS = env.int("COALITION_SIGNATURE_WITHDRAW_DAYS", default=730)
+COALITION_SIGNATURE_EMAILS_MAX = env.int("COALITION_SIGNATURE_EMAILS_MAX", default=3)
+COALITION_SIGNATURES_PER_IP_PER_HOUR = env.int("COALITION_SIGNATURES_PER_IP_PER_HOUR", default=30)
+COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR = env.int("COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR", default=200)
+COALITION_SIGNATURE_DOMAIN_LIMIT_EXEMPT = env.list(
+    "COALITION_SIGNATURE_DOMAIN_LIMIT_EXEMPT",
+    default=[
+        "gmail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "icloud.com",
+        "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de",
+        "mail.ru", "yandex.ru", "qq.com", "163.com", "126.com", "orange.fr", "free.fr", "laposte.net",
+        "hotmail.fr", "yahoo.fr", "libero.it", "t-online.de", "btinternet.com", "comcast.net", "naver.com",
+    ],
+)  # fmt: skip
+COALITION_SIGNATURE_RETENTION_DAYS = env.int("COALITION_SIGNATURE_RETENTION_DAYS", default=365)
+# The public forms' proof of work: 2**BITS hashes on average in the signer's browser.
+COALITION_CHALLENGE_BITS = env.int("COALITION_CHALLENGE_BITS", default=16)
+COALITION_CHALLENGE_MAX_AGE = env.int("COALITION_CHALLENGE_MAX_AGE", default=4 * 3600)
+
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 means the
 # client address is REMOTE_ADDR and the header is ignored (it can be forged).
 COALITION_TRUSTED_PROXY_COUNT = env.int("COALITION_TRUSTED_PROXY_COUNT", default=0)

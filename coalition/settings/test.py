@@ -31,3 +31,6 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # 
 # Serve static files straight from the app folders: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A two-bit proof of work: tests solve it in microseconds.
+COALITION_CHALLENGE_BITS = 2

@@ -81,6 +81,30 @@ def test_a_letter_counts_approved_endorsements_including_undisclosed_without_nam
     assert "Secret Group" not in response.content.decode()
 
 
+def test_a_letter_counts_confirmed_signatures_only_and_names_no_signer(client, index):
+    from coalition.letters import services
+
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    other = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    for n, country in enumerate(["SY", "SY", "TR"]):
+        outcome = services.signature_create(
+            letter=letter, first_name="Amina", last_name="Khalil", email=f"p{n}@example.org", country=country,
+            city="Gaziantep", show_name=True,
+        )  # fmt: skip
+        services.signature_confirm(signature=outcome.signature)
+    services.signature_create(
+        letter=letter, first_name="Unconfirmed", last_name="Person", email="u@example.org", country="FR", city="Lyon"
+    )
+    endorsement_for(letter)
+    endorsement_for(letter)
+    response = client.get("/api/v1/letters/")
+    rows = {row["slug"]: row for row in response.json()["results"]}
+    assert rows[letter.slug]["signatures_count"] == 3 and rows[letter.slug]["endorsements_count"] == 2
+    assert rows[other.slug]["signatures_count"] == 0
+    assert client.get(f"/api/v1/letters/{letter.slug}/").json()["signatures_count"] == 3
+    assert "example.org" not in response.content.decode() and "Khalil" not in response.content.decode()
+
+
 def test_api_is_read_only(client, index):
     letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
     assert client.post("/api/v1/letters/", {}).status_code in (403, 405)

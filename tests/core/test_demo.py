@@ -85,3 +85,22 @@ def test_the_demo_coalition_letter_is_signed_by_over_thirty_organizations():
     assert endorsements.filter(state="pending_review").count() == len(demo_content.ENDORSERS_PENDING_REVIEW)
     # Loading the demo owes nobody an email.
     assert not EndorsementNotice.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_demo_letters_have_confirmed_signers_counted_by_country():
+    from coalition.letters.models import Signature, SignatureTally
+    from coalition.letters.selectors import letter_signature_summary
+
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: no second round of signers
+    for slug, count in demo_content.DEMO_SIGNATURES.items():
+        letter = LetterPage.objects.get(slug=slug)
+        assert Signature.objects.filter(letter=letter, state="confirmed").count() == count
+        summary = letter_signature_summary(letter=letter)
+        assert summary.total == count and len(summary.countries) == 10 and summary.recent
+        assert all(
+            s.confirmed_at and s.created_at < s.confirmed_at for s in Signature.objects.filter(letter=letter)[:5]
+        )
+    assert sum(SignatureTally.objects.values_list("confirmed", flat=True)) == sum(
+        demo_content.DEMO_SIGNATURES.values()
+    )

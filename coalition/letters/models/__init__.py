@@ -23,6 +23,7 @@ from .pages import (
     LetterUpdate,
     RelatedAction,
 )
+from .signatures import Signature, SignatureConsent, SignatureInvalidationJob, SignatureState, SignatureTally
 from .signoff import CoalitionSignOffTask, SignOffApproval, SignOffNotice
 
 __all__ = [
@@ -46,6 +47,11 @@ __all__ = [
     "LetterStatusChange",
     "LetterUpdate",
     "RelatedAction",
+    "Signature",
+    "SignatureConsent",
+    "SignatureInvalidationJob",
+    "SignatureState",
+    "SignatureTally",
     "SignOffApproval",
     "SignOffNotice",
 ]

@@ -22,6 +22,33 @@ from wagtail.search import index
 
 from coalition.core.validators import validate_multiline, validate_single_line
 
+
+def embed_origin_list(value: str) -> list[str]:
+    """The origins (scheme://host[:port]) in an embed list, one per line."""
+    return [line.strip().rstrip("/") for line in (value or "").splitlines() if line.strip()]
+
+
+def validate_embed_origins(value: str) -> None:
+    from urllib.parse import urlsplit
+
+    for origin in embed_origin_list(value):
+        parts = urlsplit(origin)
+        if (
+            parts.scheme != "https"
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or any(c in origin for c in " '\";*")
+        ):
+            raise ValidationError(
+                _("“%(origin)s” is not a site address: write one https:// address per line, with no path."),
+                code="embed_origin",
+                params={"origin": origin[:100]},
+            )
+
+
 # The formatting a letter body may use: enough for a real letter, nothing that can
 # carry scripts, embeds or styling.
 LETTER_BODY_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
@@ -54,6 +81,25 @@ STATUS_TRANSITIONS = {
 }
 
 
+def route_child_as(model, parent: Page, request, path_components):
+    """Wagtail's Page.route, with the child fetched as `model` in one query rather than two.
+
+    Wagtail loads the child as a plain page, then its specific row; every request for a
+    letter (its page, its sign/ route) goes through two such levels. None when the path
+    names no child of that type: the caller leaves that to Wagtail (other page types, 404).
+    """
+    if not path_components:
+        return None
+    try:
+        child = model.objects.child_of(parent).get(slug=path_components[0])
+    except model.DoesNotExist:
+        return None
+    if child.specific_class is not model:  # a subclass's page: Wagtail finds its own fields
+        return None
+    child._cached_parent_obj = parent  # as Wagtail's route does: the parent is known
+    return child.route(request, path_components[1:])
+
+
 class HomePage(Page):
     """The site root: what Coalition is, and the letters open right now."""
 
@@ -65,6 +111,10 @@ class HomePage(Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["letters.LetterIndexPage"]
     max_count = 1
+
+    def route(self, request, path_components):
+        routed = route_child_as(LetterIndexPage, self, request, path_components)
+        return routed if routed is not None else super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import letters_open_list
@@ -86,6 +136,10 @@ class LetterIndexPage(Page):
     subpage_types = ["letters.LetterPage"]
     max_count = 1
     per_page = 12
+
+    def route(self, request, path_components):
+        routed = route_child_as(LetterPage, self, request, path_components)
+        return routed if routed is not None else super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from ..forms import LetterFilterForm
@@ -187,6 +241,17 @@ class LetterPage(RoutablePageMixin, Page):
         validators=[validate_single_line],
     )
 
+    embed_origins = models.TextField(
+        _("sites that may embed the signature form"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "One address per line, such as https://www.amnesty.org: partner sites that may show this "
+            "letter's signature form in a frame. Signatures collected there count for this letter."
+        ),
+        validators=[validate_embed_origins],
+    )
+
     # Fields that belong to the letter as a whole, not to a version of its text.
     NON_REVISIONED_FIELDS = ("status", "status_changed_at", "status_changed_by_id", "lead_organization_id")
 
@@ -223,6 +288,7 @@ class LetterPage(RoutablePageMixin, Page):
         InlinePanel("related_actions", heading=_("Want to do more?"), label=_("related action")),
         FieldPanel("donate_url"),
         FieldPanel("share_text"),
+        FieldPanel("embed_origins"),
     ]
 
     edit_handler = TabbedInterface(
@@ -285,11 +351,22 @@ class LetterPage(RoutablePageMixin, Page):
         return sorted(self.updates.all(), key=lambda u: (u.date, u.pk or 0), reverse=True)
 
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import letter_endorsers, letter_share_links
+        from django.utils.functional import SimpleLazyObject
+
+        from ..selectors import letter_endorsers, letter_share_links, letter_signature_summary
+        from ..services import letter_accepts_signatures, signature_counts_version
 
         context = super().get_context(request, *args, **kwargs)
         context["share_links"] = letter_share_links(letter=self, url=self.public_url)
         context["endorsers"] = letter_endorsers(letter=self, country=request.GET.get("org_country"))
+        # Read only when the cached fragments that show them have expired or changed.
+        context["signature_summary"] = SimpleLazyObject(lambda: letter_signature_summary(letter=self))
+        context["signatures_version"] = signature_counts_version(self.pk)
+        context["accepts_signatures"] = letter_accepts_signatures(self)
+        if context["accepts_signatures"]:
+            from ..views.signatures import signature_form
+
+            context["sign_form"] = signature_form(self, request)
         return context
 
     # --- permissions ---------------------------------------------------------
@@ -322,6 +399,38 @@ class LetterPage(RoutablePageMixin, Page):
             template="letters/letter_thank_you.html",
             context_overrides={"page_title": _("Thank you")},
         )
+
+    # Signing (letters.views.signatures): the form posts to sign/, which always answers
+    # with the same "check your email" page; the emailed links confirm or withdraw.
+    @path("sign/", name="sign")
+    def sign(self, request):
+        from ..views.signatures import sign
+
+        return sign(request, letter=self)
+
+    @path("sign/sent/", name="sign_sent")
+    def sign_sent(self, request):
+        from ..views.signatures import sign_sent
+
+        return sign_sent(request, letter=self)
+
+    @path("sign/confirm/<str:token>/", name="signature_confirm")
+    def signature_confirm(self, request, token):
+        from ..views.signatures import confirm_page
+
+        return confirm_page(request, letter=self, token=token)
+
+    @path("sign/withdraw/<str:token>/", name="signature_withdraw")
+    def signature_withdraw(self, request, token):
+        from ..views.signatures import withdraw_page
+
+        return withdraw_page(request, letter=self, token=token)
+
+    @path("embed/", name="embed")
+    def embed(self, request):
+        from ..views.signatures import embed
+
+        return embed(request, letter=self)
 
     # Endorsing (letters.views.endorsements): the public sign-on form, the page after
     # it, the contact's emailed link (confirm, reconfirm, withdraw) and an editor's

@@ -1,7 +1,7 @@
 """Write-side operations on letters. Each takes the acting user and leaves an audit row.
 
 `letters` holds the life of a letter (status, lead and co-drafters); `endorsements`
-the organizations signing it.
+the organizations signing it; `signatures` the people signing it.
 """
 
 from .endorsements import (
@@ -45,6 +45,34 @@ from .letters import (
     letter_status_notification_send,
     letter_status_notifications_sweep,
 )
+from .signature_invalidation import (
+    InvalidationCriteria,
+    signature_invalidation_batch,
+    signature_invalidation_cancel,
+    signature_invalidation_count,
+    signature_invalidation_resume,
+    signature_invalidation_run,
+    signature_invalidation_start,
+)
+from .signature_retention import signatures_anonymise, signatures_due_for_anonymisation
+from .signatures import (
+    ConsentOffer,
+    SignOutcome,
+    letter_accepts_signatures,
+    letter_consent_offers,
+    signature_approve,
+    signature_confirm,
+    signature_confirm_url,
+    signature_counts_reconcile,
+    signature_counts_version,
+    signature_create,
+    signature_email_send,
+    signature_from_token,
+    signature_invalidate,
+    signature_withdraw,
+    signature_withdraw_url,
+    signatures_resend_pending,
+)
 
 __all__ = [
     "CurrentTextChecker",
@@ -84,4 +112,29 @@ __all__ = [
     "letter_status_notification_recipients",
     "letter_status_notification_send",
     "letter_status_notifications_sweep",
+    "ConsentOffer",
+    "SignOutcome",
+    "letter_accepts_signatures",
+    "letter_consent_offers",
+    "signature_approve",
+    "signature_confirm",
+    "signature_confirm_url",
+    "signature_counts_reconcile",
+    "signature_counts_version",
+    "signature_create",
+    "signature_email_send",
+    "signature_from_token",
+    "signature_invalidate",
+    "signature_withdraw",
+    "signature_withdraw_url",
+    "signatures_resend_pending",
+    "InvalidationCriteria",
+    "signature_invalidation_batch",
+    "signature_invalidation_cancel",
+    "signature_invalidation_count",
+    "signature_invalidation_resume",
+    "signature_invalidation_run",
+    "signature_invalidation_start",
+    "signatures_anonymise",
+    "signatures_due_for_anonymisation",
 ]

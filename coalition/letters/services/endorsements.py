@@ -7,14 +7,12 @@ an EndorsementNotice row: the outbox the email task sends after commit and the s
 re-sends when a broker dropped it.
 """
 
-import base64
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -39,6 +37,7 @@ from ..models import (
     LetterStatus,
 )
 from ..text import LetterText, diff_as_text, letter_text_diff
+from .tokens import letter_link, row_from_token, row_token
 
 logger = logging.getLogger(__name__)
 
@@ -120,49 +119,12 @@ def _check_text_unchanged(letter: LetterPage, content_hash: str | None) -> Lette
 # --- tokens in emailed links ---------------------------------------------------------
 
 
-def _path_safe(signed: str) -> str:
-    """Wagtail serves pages only at paths made of [A-Za-z0-9_-] segments, so the ":" of a
-    signed value (and the "." of a compressed one) would never reach the letter's routes:
-    the link carries the signed value base64url-encoded."""
-    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
-
-
-def _signed_from_path(token: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except ValueError:  # binascii.Error and UnicodeDecodeError included
-        return ""
-
-
-def _token(row, *, salt: str) -> str:
-    """A signed link token naming a row (endorsement or invitation) and its current nonce."""
-    return _path_safe(signing.dumps({"i": row.pk, "n": row.nonce}, salt=salt, compress=True))
-
-
-def _from_token(token: str, *, queryset, salt: str, days: int):
-    """The row a link names, if the link is genuine, its nonce current, and it is younger than `days`."""
-    try:
-        payload = signing.loads(_signed_from_path(token), salt=salt, max_age=timedelta(days=days))
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("i"), int):
-        return None
-    row = queryset.filter(pk=payload["i"]).first()
-    if row is None or not constant_time_compare(row.nonce, str(payload.get("n", ""))):
-        return None
-    return row
-
-
-def _letter_link(letter: LetterPage, route: str, token: str) -> str:
-    return settings.SITE_URL + letter.url + letter.reverse_subpage(route, args=[token])
-
-
 def endorsement_token(endorsement: Endorsement) -> str:
-    return _token(endorsement, salt=ENDORSEMENT_SALT)
+    return row_token(endorsement, salt=ENDORSEMENT_SALT)
 
 
 def endorsement_from_token(token: str) -> Endorsement | None:
-    return _from_token(
+    return row_from_token(
         token,
         queryset=Endorsement.objects.select_related("organization", "organization__logo", "letter"),
         salt=ENDORSEMENT_SALT,
@@ -171,15 +133,15 @@ def endorsement_from_token(token: str) -> Endorsement | None:
 
 
 def endorsement_manage_url(endorsement: Endorsement) -> str:
-    return _letter_link(endorsement.letter, "endorsement", endorsement_token(endorsement))
+    return letter_link(endorsement.letter, "endorsement", endorsement_token(endorsement))
 
 
 def invitation_token(invitation: EndorsementInvitation) -> str:
-    return _token(invitation, salt=INVITATION_SALT)
+    return row_token(invitation, salt=INVITATION_SALT)
 
 
 def invitation_from_token(token: str) -> EndorsementInvitation | None:
-    return _from_token(
+    return row_from_token(
         token,
         queryset=EndorsementInvitation.objects.select_related("organization", "letter", "endorsement"),
         salt=INVITATION_SALT,
@@ -188,7 +150,7 @@ def invitation_from_token(token: str) -> EndorsementInvitation | None:
 
 
 def invitation_url(invitation: EndorsementInvitation) -> str:
-    return _letter_link(invitation.letter, "endorse_invited", invitation_token(invitation))
+    return letter_link(invitation.letter, "endorse_invited", invitation_token(invitation))
 
 
 # --- transitions ---------------------------------------------------------------------
