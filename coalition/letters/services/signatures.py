@@ -127,21 +127,23 @@ def signature_counts_reconcile(*, letter: LetterPage | None = None) -> int:
         for row in confirmed.values("letter_id", "country").annotate(n=Count("pk")).order_by()
     }
     stored = {(t.letter_id, t.country): t for t in tallies.select_for_update()}
-    fixed = 0
+    wrong = created = 0
     for key, tally in stored.items():
         if tally.confirmed != actual.get(key, 0):
             tally.confirmed = actual.get(key, 0)
             tally.save(update_fields=["confirmed", "updated_at"])
-            fixed += 1
+            wrong += 1
     for (letter_id, country), n in actual.items():
         if (letter_id, country) not in stored:
             SignatureTally.objects.create(letter_id=letter_id, country=country, confirmed=n)
-            fixed += 1
+            created += 1
     for letter_id in {key[0] for key in actual} | {key[0] for key in stored}:
         _counts_changed(letter_id)
-    if fixed:
-        logger.warning("signature counts: %s tallies recounted", fixed)
-    return fixed
+    if wrong:
+        logger.warning("signature counts: %s stored tallies were wrong and were recounted", wrong)
+    if created:
+        logger.info("signature counts: %s missing tallies created", created)
+    return wrong + created
 
 
 # --- emails -----------------------------------------------------------------------------------
