@@ -221,6 +221,37 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+# --- CPU time spent (Linux /proc; 0 elsewhere) ----------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int | str) -> float:
+    """User + system CPU time of one process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time of the gunicorn master and its workers so far."""
+    total = _cpu_seconds(server.pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                total += _cpu_seconds(stat.parent.name)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def database_cpu_seconds(name: str) -> float:
+    """CPU time of the PostgreSQL backends connected to database `name` (when PostgreSQL runs here)."""
+    with database_connect(name) as conn:
+        pids = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])]
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
 # --- figures ------------------------------------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ from harness import (  # benchmarks/ is not a package: found through the sys.pat
     redis_forget,
     redis_tag,
     run_step,
+    server_cpu_seconds,
     start_gunicorn,
     stop_gunicorn,
     table,
@@ -106,6 +107,7 @@ class Measurement:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     aborted: bool = False
+    app_cpu_ms: float | None = None  # gunicorn's CPU time per measured request
 
     @property
     def requests(self) -> int:
@@ -252,9 +254,13 @@ def check_page(port: int, url: str, count: int) -> None:
         raise BenchmarkError(f"GET {url}: the page does not show {count:,} signatures ({number and number.group(1)})")
 
 
-def measure(port: int, target: Target, requests: int, warmup: int, bump) -> Measurement:
-    """Sequential GETs from one client on one kept connection (reopened when the server closes it)."""
+def measure(port: int, target: Target, requests: int, warmup: int, bump, cpu) -> Measurement:
+    """Sequential GETs from one client on one kept connection (reopened when the server closes it).
+
+    `cpu()` gives the server's CPU seconds so far: read when the warm-up is over and at the end.
+    """
     measurement = Measurement(target)
+    cpu_start = None
     deadline = time.monotonic() + TARGET_TIME_LIMIT
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
     try:
@@ -262,6 +268,8 @@ def measure(port: int, target: Target, requests: int, warmup: int, bump) -> Meas
             if time.monotonic() > deadline:
                 measurement.aborted = True
                 break
+            if i == warmup:
+                cpu_start = cpu()
             if target.bump_counts:
                 bump()  # not timed: what a confirmed signature does (signature_counts_version changes)
             problem = None
@@ -286,6 +294,8 @@ def measure(port: int, target: Target, requests: int, warmup: int, bump) -> Meas
                     measurement.error_samples.append(problem)
     finally:
         conn.close()
+    if cpu_start is not None and measurement.requests:
+        measurement.app_cpu_ms = (cpu() - cpu_start) * 1000 / measurement.requests
     return measurement
 
 
@@ -311,6 +321,7 @@ def report(measurements: list[Measurement], context: dict) -> tuple[list[str], b
                 fmt_ms(p95),
                 fmt_ms(p99),
                 "-" if ratio is None else f"x{ratio:.2f}",
+                fmt_ms(m.app_cpu_ms),
             ]
         )
         figures.append(
@@ -327,6 +338,7 @@ def report(measurements: list[Measurement], context: dict) -> tuple[list[str], b
                 "p95_ms": round(p95, 3) if p95 is not None else None,
                 "p99_ms": round(p99, 3) if p99 is not None else None,
                 "p50_ratio_to_baseline": round(ratio, 3) if ratio is not None else None,
+                "app_cpu_ms_per_request": round(m.app_cpu_ms, 3) if m.app_cpu_ms is not None else None,
             }
         )
     print()
@@ -338,8 +350,9 @@ def report(measurements: list[Measurement], context: dict) -> tuple[list[str], b
         f"{context['warmup_per_target']} uncounted; load average before the run {context['load_average_before']}"
     )
     print()
-    header = ["target", "path", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "p50 / baseline"]
+    header = ["target", "path", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "p50 / baseline", "app CPU ms"]
     print(table(header, rows, left=2))
+    print("app CPU ms: gunicorn's CPU time per request (waits excluded; a busy machine still inflates it)")
     for m in measurements:
         for sample in m.error_samples:
             print(f"  error ({m.target.name}): {sample}")
@@ -418,7 +431,7 @@ def main() -> int:
         for target in targets:
             print(f"  measuring {target.name} ...", end=" ", flush=True)
             target_started = time.perf_counter()
-            measurement = measure(port, target, args.requests, args.warmup, bump)
+            measurement = measure(port, target, args.requests, args.warmup, bump, lambda: server_cpu_seconds(server))
             measurements.append(measurement)
             print(
                 f"{time.perf_counter() - target_started:.1f} s"

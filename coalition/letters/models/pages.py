@@ -81,17 +81,18 @@ STATUS_TRANSITIONS = {
 }
 
 
-def route_child_as(model, parent: Page, request, path_components):
+def route_child_as(model, parent: Page, request, path_components, *, related=()):
     """Wagtail's Page.route, with the child fetched as `model` in one query rather than two.
 
     Wagtail loads the child as a plain page, then its specific row; every request for a
-    letter (its page, its sign/ route) goes through two such levels. None when the path
+    letter (its page, its sign/ route) goes through two such levels. `related` are the
+    relations every view of the child reads, joined in that query. None when the path
     names no child of that type: the caller leaves that to Wagtail (other page types, 404).
     """
     if not path_components:
         return None
     try:
-        child = model.objects.child_of(parent).get(slug=path_components[0])
+        child = model.objects.child_of(parent).select_related(*related).get(slug=path_components[0])
     except model.DoesNotExist:
         return None
     if child.specific_class is not model:  # a subclass's page: Wagtail finds its own fields
@@ -138,7 +139,8 @@ class LetterIndexPage(Page):
     per_page = 12
 
     def route(self, request, path_components):
-        routed = route_child_as(LetterPage, self, request, path_components)
+        # The lead organization (and its logo) is on every letter page and in the signature form.
+        routed = route_child_as(LetterPage, self, request, path_components, related=["lead_organization__logo"])
         return routed if routed is not None else super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
@@ -330,9 +332,13 @@ class LetterPage(RoutablePageMixin, Page):
             return self.text_direction
         return "rtl" if self.language.split("-")[0] in settings.RTL_LANGUAGES else "ltr"
 
-    @property
+    @cached_property
     def public_url(self) -> str:
-        """The letter's address on the public site (SITE_URL), for emails and share links."""
+        """The letter's address on the public site (SITE_URL), for emails and share links.
+
+        Worked out once per object: the letter page shows it three times, and each time
+        costs a read of the site root paths from the cache.
+        """
         return settings.SITE_URL + (self.get_url() or "/")
 
     @property
