@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.views import serve as wagtail_serve
 
 from coalition.core.views import healthz
+from coalition.letters.views.signatures import sign_by_path
 
 # One login for everything: the Django and Wagtail admin logins hand over to allauth,
 # so no form skips its rate limits or the two-factor step.
@@ -37,6 +38,10 @@ if settings.DEBUG:
 # browsers do not send our CSRF cookie: the page tree serves it without the CSRF check
 # (only LetterPage has an embed/ route; letters.views.signatures.embed says why that is safe).
 urlpatterns += [re_path(r"^((?:[-\w]+/)+embed/)$", csrf_exempt(wagtail_serve), name="letter_embed")]
+
+# A letter's sign/ route: the same page, with a short cut for posts once Wagtail has
+# served it (letters.sign_routes); CSRF is checked as on every other form.
+urlpatterns += [re_path(r"^((?:[-\w]+/)+)sign/$", sign_by_path, name="letter_sign")]
 
 # Wagtail serves every other path from the page tree: keep it last.
 urlpatterns += [path("", include(wagtail_urls))]

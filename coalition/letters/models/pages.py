@@ -410,8 +410,12 @@ class LetterPage(RoutablePageMixin, Page):
     # with the same "check your email" page; the emailed links confirm or withdraw.
     @path("sign/", name="sign")
     def sign(self, request):
+        from ..sign_routes import sign_route_remember
         from ..views.signatures import sign
 
+        # Wagtail's routing and access checks brought the request here: later posts to
+        # this address may take the short cut (coalition.urls, letters.sign_routes).
+        sign_route_remember(request, request.path.removesuffix("sign/"), self.pk)
         return sign(request, letter=self)
 
     @path("sign/sent/", name="sign_sent")

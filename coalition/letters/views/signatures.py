@@ -78,12 +78,28 @@ def sign(request, letter: LetterPage):
         form.add_error(None, _("This letter is not collecting signatures any more, so nothing was saved."))
         status = 403
     elif _submit(request, letter, form, channel=Signature.Channel.FORM):
-        return HttpResponseRedirect(_subpage_url(request, letter, "sign_sent"))
+        # The sibling route of this one (…/sign/ → …/sign/sent/), without asking Wagtail
+        # which site serves the letter: that lookup is a query, and this answer is the
+        # one a burst of signers all get.
+        return HttpResponseRedirect(request.path + "sent/")
     else:
         status = 400
     response = letter.render(request, context_overrides={"sign_form": form, "sign_form_invalid": True})
     response.status_code = status
     return response
+
+
+def sign_by_path(request, path: str):
+    """The letter's sign/ route, reached without walking the page tree once Wagtail has
+    served it (letters.sign_routes); anything else goes to Wagtail as usual."""
+    from wagtail.views import serve as wagtail_serve
+
+    from ..sign_routes import sign_route_letter
+
+    letter = sign_route_letter(request, "/" + path) if request.method == "POST" else None
+    if letter is None:
+        return wagtail_serve(request, path + "sign/")
+    return sign(request, letter=letter)
 
 
 def sign_sent(request, letter: LetterPage):

@@ -1,0 +1,56 @@
+"""A short cut to a letter's sign/ route for the burst after a news story.
+
+Wagtail finds a page by looking up the site, walking the page tree and checking view
+restrictions: about half of what a signature costs. Once Wagtail has served a letter's
+sign/ route (with all those checks), the letter's id is remembered for that host and
+path, and later posts load the letter by id in one query. Anything that could change
+the answer (a view restriction added or removed, a letter unpublished, moved, renamed or
+deleted) starts a new generation of the remembered routes, so they are never trusted
+beyond the state Wagtail checked; they also expire after ROUTE_SECONDS.
+"""
+
+from django.core.cache import cache
+
+ROUTE_SECONDS = 300
+_GENERATION_KEY = "sign-routes:generation"
+
+
+def _generation() -> int:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        generation = 1
+        cache.add(_GENERATION_KEY, generation, timeout=None)
+    return generation
+
+
+def _key(request, path: str) -> str:
+    return f"sign-route:{_generation()}:{request.get_host()}:{path}"
+
+
+def sign_route_remember(request, path: str, letter_id: int) -> None:
+    """Called from the sign/ route that Wagtail's routing (and its access checks) reached."""
+    cache.set(_key(request, path), letter_id, timeout=ROUTE_SECONDS)
+
+
+def sign_route_letter(request, path: str):
+    """The live letter Wagtail served at this host and path, or None (then Wagtail routes)."""
+    from .models import LetterPage
+
+    letter_id = cache.get(_key(request, path))
+    if letter_id is None:
+        return None
+    try:
+        letter = LetterPage.objects.select_related("lead_organization").get(pk=letter_id, live=True)
+    except LetterPage.DoesNotExist:
+        return None
+    if letter.url_path.rstrip("/").rsplit("/", 1)[-1] != path.rstrip("/").rsplit("/", 1)[-1]:
+        return None
+    return letter
+
+
+def sign_routes_forget(**kwargs) -> None:
+    """Start a new generation: every remembered route is looked up by Wagtail again."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.add(_GENERATION_KEY, 2, timeout=None)
