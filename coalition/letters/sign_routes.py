@@ -7,11 +7,17 @@ path, and later posts load the letter by id in one query. Anything that could ch
 the answer (a view restriction added or removed, a letter unpublished, moved, renamed or
 deleted) starts a new generation of the remembered routes, so they are never trusted
 beyond the state Wagtail checked; they also expire after ROUTE_SECONDS.
+
+The letter itself (with its lead and co-drafting organizations, which the form's consent
+boxes need) is kept for LETTER_SECONDS under the same generation: a change of status,
+text, organizations or an organization's settings starts a new generation too, and
+LETTER_SECONDS bounds how long anything missed could last.
 """
 
 from django.core.cache import cache
 
 ROUTE_SECONDS = 300
+LETTER_SECONDS = 30
 _GENERATION_KEY = "sign-routes:generation"
 
 
@@ -36,14 +42,20 @@ def sign_route_letter(request, path: str):
     """The live letter Wagtail served at this host and path, or None (then Wagtail routes)."""
     from .models import LetterPage
 
-    letter_id = cache.get(_key(request, path))
+    generation = _generation()
+    letter_id = cache.get(f"sign-route:{generation}:{request.get_host()}:{path}")
     if letter_id is None:
         return None
-    try:
-        letter = LetterPage.objects.select_related("lead_organization").get(pk=letter_id, live=True)
-    except LetterPage.DoesNotExist:
-        return None
-    if letter.url_path.rstrip("/").rsplit("/", 1)[-1] != path.rstrip("/").rsplit("/", 1)[-1]:
+    letter_key = f"sign-letter:{generation}:{letter_id}"
+    letter = cache.get(letter_key)
+    if letter is None:
+        try:
+            letter = LetterPage.objects.select_related("lead_organization").get(pk=letter_id, live=True)
+        except LetterPage.DoesNotExist:
+            return None
+        letter.co_drafting_organizations  # noqa: B018 - loaded now, kept with the letter
+        cache.set(letter_key, letter, timeout=LETTER_SECONDS)
+    if not letter.live or letter.url_path.rstrip("/").rsplit("/", 1)[-1] != path.rstrip("/").rsplit("/", 1)[-1]:
         return None
     return letter
 

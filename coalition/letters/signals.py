@@ -15,7 +15,9 @@ def _letter_published(sender, instance, revision=None, **kwargs):
 def connect() -> None:
     from wagtail.models import PageViewRestriction, Site
 
-    from .models import LetterPage
+    from coalition.orgs.models import Organization
+
+    from .models import LetterCoDrafter, LetterPage
     from .sign_routes import sign_routes_forget
 
     page_published.connect(_letter_published, sender=LetterPage, dispatch_uid="letters.endorsements_text_changed")
@@ -30,5 +32,10 @@ def connect() -> None:
         (post_delete, LetterPage, "letter_deleted"),
         (post_save, Site, "site_saved"),
         (post_delete, Site, "site_deleted"),
+        # ... and whatever the kept letter holds: its text, status and organizations.
+        (page_published, LetterPage, "letter_published"),
+        (post_save, LetterCoDrafter, "codrafter_saved"),
+        (post_delete, LetterCoDrafter, "codrafter_deleted"),
+        (post_save, Organization, "organization_saved"),
     ]:
         signal.connect(sign_routes_forget, sender=sender, dispatch_uid=f"letters.sign_routes_forget.{name}")

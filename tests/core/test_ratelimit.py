@@ -31,3 +31,15 @@ def test_the_limit_counts_per_key_and_scope():
     assert hits == [False, False, False, True, True]
     assert rate_limit_hit(scope="s", key="b", limit=3, window_seconds=60) is False
     assert rate_limit_hit(scope="other", key="a", limit=3, window_seconds=60) is False
+
+
+def test_the_window_counter_stays_a_plain_integer_the_cache_can_read(settings):
+    """On Redis the hit is counted in one pipelined round trip; the key stays usable by the cache API."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    assert [rate_limit_hit(scope="t", key="k", limit=2, window_seconds=60) for _ in range(3)] == [False, False, True]
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:t:k".encode()).hexdigest()[:32]
+    assert cache.get(f"rl:t:{digest}") == 3
+    assert cache.incr(f"rl:t:{digest}") == 4

@@ -93,3 +93,31 @@ def test_the_short_cut_still_checks_csrf_and_get_still_redirects_to_the_form(let
 def test_other_pages_named_sign_are_left_to_wagtail(client, index):
     assert client.post("/letters/sign/", {}).status_code == 404
     assert client.post("/no-such-page/sign/", {}).status_code == 404
+
+
+def test_closing_the_letter_stops_signatures_through_the_short_cut_at_once(
+    client, letter, editor, django_capture_on_commit_callbacks
+):
+    from coalition.letters.services import letter_status_change
+
+    post(client, letter, 1)
+    post(client, letter, 2)  # the letter is now kept by the short cut
+    data = signature_data(client, letter, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        letter_status_change(letter=letter, to_status=LetterStatus.CLOSED, acting_user=editor)
+    assert client.post(letter.url + "sign/", data).status_code == 403
+    assert Signature.objects.count() == 2
+
+
+def test_a_new_consent_box_shows_through_the_short_cut_at_once(client, letter):
+    from coalition.letters.models import SignatureConsent
+
+    post(client, letter, 1)
+    post(client, letter, 2)
+    organization = letter.lead_organization
+    organization.asks_signer_consent = True
+    organization.save()
+    data = signature_data(client, letter, 3)
+    data[f"consent_{organization.pk}"] = "on"
+    assert client.post(letter.url + "sign/", data).status_code == 302
+    assert SignatureConsent.objects.filter(organization=organization).count() == 1

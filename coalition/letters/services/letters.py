@@ -16,6 +16,7 @@ from coalition.orgs.selectors import organization_managers
 from ..access import letter_access_sync
 from ..models import STATUS_TRANSITIONS, LetterCoDrafter, LetterPage, LetterStatus, LetterStatusChange
 from ..selectors import letter_status_changes_unnotified
+from ..sign_routes import sign_routes_forget
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def letter_status_change(*, letter: LetterPage, to_status: str, acting_user, not
     LetterPage.objects.filter(pk=locked.pk).update(
         status=to_status, status_changed_at=now, status_changed_by=acting_user
     )
+    transaction.on_commit(sign_routes_forget, robust=True)  # signing opens or closes now
     change = LetterStatusChange.objects.create(
         letter=locked, from_status=from_status, to_status=to_status, acting_user=acting_user, note=note
     )
@@ -139,6 +141,7 @@ def letter_lead_set(*, letter: LetterPage, organization, acting_user) -> LetterP
     previous = locked.lead_organization
     LetterCoDrafter.objects.filter(page=locked, organization=organization).delete()
     LetterPage.objects.filter(pk=locked.pk).update(lead_organization=organization)
+    transaction.on_commit(sign_routes_forget, robust=True)  # the form's consent boxes change
     letter.lead_organization = organization
     log(
         instance=locked,

@@ -330,25 +330,28 @@ def signature_create(
     # the INSERT itself (what _owe_email would do, without a second write).
     emailed = settings.COALITION_SIGNATURE_EMAILS_MAX > 0
     now = timezone.now()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                signature = Signature.objects.create(
-                    letter=letter,
-                    canonical_email=canonical,
-                    state=State.SUSPECT if suspect_reason else State.PENDING_CONFIRMATION,
-                    suspect_reason=suspect_reason,
-                    state_changed_at=now,
-                    email_due=Email.CONFIRM if emailed else "",
-                    email_due_at=now if emailed else None,
-                    **fields,
-                )
-        except IntegrityError:
+    # The new row in its own transaction (no savepoint: at a burst, every round trip to the
+    # database counts). When the person has signed before, the unique constraint rolls it
+    # back, email and consents included, and a second transaction deals with the earlier row.
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                letter=letter,
+                canonical_email=canonical,
+                state=State.SUSPECT if suspect_reason else State.PENDING_CONFIRMATION,
+                suspect_reason=suspect_reason,
+                state_changed_at=now,
+                email_due=Email.CONFIRM if emailed else "",
+                email_due_at=now if emailed else None,
+                **fields,
+            )
+            _consents_record(signature, offers=offers, consent_ids=consent_organization_ids)
+            if emailed:
+                _email_after_commit(signature.pk)
+    except IntegrityError:
+        with transaction.atomic():
             signature = Signature.objects.select_for_update().get(letter=letter, canonical_email=canonical)
             return _signature_again(signature, fields=fields, offers=offers, consent_ids=consent_organization_ids)
-        _consents_record(signature, offers=offers, consent_ids=consent_organization_ids)
-        if emailed:
-            _email_after_commit(signature.pk)
     return SignOutcome(signature=signature, created=True, emailed=emailed)
 
 
