@@ -1,4 +1,4 @@
-"""What the PostgreSQL benchmarks (sign_load.py, letter_page_1m.py) share.
+"""What the benchmarks share (page_latency.py, and the PostgreSQL ones: sign_load.py, letter_page_1m.py).
 
 A throwaway PostgreSQL database (created, then dropped), Redis keys under a tag unique to the
 run (deleted at the end), manage.py steps with a time limit, gunicorn on a free loopback port,

@@ -12,7 +12,6 @@ Exits 1 when any response was not a 200 or a target ran out of time, 2 when the 
 """
 
 import argparse
-import contextlib
 import http.client
 import itertools
 import json
@@ -20,10 +19,8 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,22 +29,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import (
+    HOST,
+    ROOT,
+    BenchmarkError,
+    fmt_ms,
+    free_port,
+    raise_keyboard_interrupt,
+    run_step,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until_healthy,
+)
+
 RESULTS_PATH = ROOT / "benchmarks" / "results" / "page_latency.json"
-HOST = "127.0.0.1"
 LETTER_COUNT = 50
 GUNICORN_WORKERS = 2
-STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer /healthz
-STEP_TIMEOUT = 300  # seconds for each manage.py step
 TARGET_TIME_LIMIT = 120  # seconds for one target, warm-up included
 REQUEST_TIMEOUT = 15  # seconds for one response
 BASELINE = "healthz"
 # The demo letter signed by 31 organizations (29 listed with logos, 2 undisclosed).
 COALITION_LETTER = "/letters/syria-cannot-wait-letter-to-the-president/"
-
-
-class BenchmarkError(Exception):
-    """The set-up failed: the message says which step and why."""
 
 
 @dataclass
@@ -103,31 +105,6 @@ def bench_environment(tmp: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def run_step(label: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
-    log_path = log_dir / f"{label.replace(' ', '-')}.log"
-    started = time.perf_counter()
-    print(f"  {label} ...", end=" ", flush=True)
-    with log_path.open("wb") as log:
-        try:
-            result = subprocess.run(
-                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=STEP_TIMEOUT, check=False
-            )
-        except subprocess.TimeoutExpired as error:
-            print("timed out")
-            raise BenchmarkError(f"{label} took more than {STEP_TIMEOUT} s:\n{tail(log_path)}") from error
-    if result.returncode != 0:
-        print("failed")
-        raise BenchmarkError(f"{label} exited with status {result.returncode}:\n{tail(log_path)}")
-    print(f"{time.perf_counter() - started:.1f} s")
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def build_site(tmp: Path, env: dict[str, str]) -> list[str]:
@@ -220,83 +197,6 @@ def seed_letters(urls_path: Path) -> None:
 
     letters = LetterPage.objects.child_of(index).live().order_by("path")
     urls_path.write_text(json.dumps([letter.get_url() for letter in letters]))
-
-
-# --- the server ---------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "coalition.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(GUNICORN_WORKERS),
-        "--threads",
-        "1",
-        "--timeout",
-        "30",
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-    ]
-    # Its own session: Ctrl+C reaches this script only, which then stops gunicorn in order. Its output
-    # (error log, warnings) goes to a file, shown when it fails to start.
-    with log_path.open("wb") as log:
-        return subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    last_problem = "no answer"
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchmarkError(f"gunicorn exited with status {server.returncode}:\n{tail(log_path)}")
-        conn = http.client.HTTPConnection(HOST, port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                return
-            last_problem = f"HTTP {response.status}"
-        except OSError as error:
-            last_problem = str(error)
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise BenchmarkError(
-        f"gunicorn did not answer /healthz with 200 within {STARTUP_TIMEOUT} s ({last_problem}):\n{tail(log_path)}"
-    )
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()  # SIGTERM: graceful shutdown of the master and its workers
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)  # the session started for it: master and workers
-            server.wait(timeout=5)
 
 
 # --- the load ---------------------------------------------------------------------------------------------------
@@ -392,10 +292,6 @@ def machine_context(args: argparse.Namespace) -> dict:
         "requests_per_target": args.requests,
         "warmup_per_target": args.warmup,
     }
-
-
-def fmt_ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def report(measurements: list[Measurement], context: dict) -> None:
@@ -497,10 +393,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def raise_keyboard_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     args = parse_args()
     if args.seed_into:
@@ -519,7 +411,7 @@ def main() -> int:
         port = free_port()
         log_path = tmp / "gunicorn.log"
         print(f"  starting gunicorn on http://{HOST}:{port}/ ...", end=" ", flush=True)
-        server = start_gunicorn(port, env, log_path)
+        server = start_gunicorn(port, env, log_path, workers=GUNICORN_WORKERS, threads=1)
         wait_until_healthy(server, port, log_path)
         print("up")
 
