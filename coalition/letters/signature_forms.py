@@ -20,7 +20,7 @@ HONEYPOT_FIELD = "website"
 CHALLENGE_SCOPE = "sign"
 
 # A web address inside a name: a scheme, "www.", or a dot followed by letters (name.tld).
-_URL_IN_NAME = re.compile(r"://|\bwww\.|[\w-]\.[^\W\d_]{2,}\b|[/\\]", re.IGNORECASE)
+_URL_IN_NAME = re.compile(r"://|\bwww\.|[\w-]\.[^\W\d_]{2,}\b", re.IGNORECASE)
 
 
 def validate_person_name(value: str) -> None:
@@ -30,6 +30,8 @@ def validate_person_name(value: str) -> None:
         raise ValidationError(_("A name cannot contain “@”: the email address has its own field."), code="email")
     if _URL_IN_NAME.search(value):
         raise ValidationError(_("A name cannot contain a web address."), code="url")
+    if "/" in value or "\\" in value:  # paths, and the closing half of markup
+        raise ValidationError(_("A name cannot contain “/” or “\\”."), code="slash")
 
 
 NAME_VALIDATORS = [validate_single_line, validate_person_name]
