@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property, lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -104,6 +105,13 @@ class QuestionInput(forms.TextInput):
         return None
 
 
+def _answer_label_text(form) -> str:
+    return _("To show you are a person: what is %(sum)s?") % {"sum": form.issued_challenge.question}
+
+
+_answer_label = lazy(_answer_label_text, str)
+
+
 class SignatureForm(AccessibleFormMixin, forms.Form):
     """What a person gives to sign; `consent_<org id>` boxes are added per letter."""
 
@@ -174,12 +182,16 @@ class SignatureForm(AccessibleFormMixin, forms.Form):
             self.fields[f"consent_{offer.organization.pk}"] = forms.BooleanField(label=offer.text, required=False)
         if not self.is_bound:
             self.initial["source"] = source
-        # A new challenge each time the form is shown, a failed submission included.
-        # (Not `self.challenge`: templates would find the field of that name first.)
-        self.issued_challenge = challenge_issue(scope=CHALLENGE_SCOPE)
-        self.fields["answer"].label = _("To show you are a person: what is %(sum)s?") % {
-            "sum": self.issued_challenge.question
-        }
+        # The question is only known once the challenge is issued, which a valid submission never needs.
+        self.fields["answer"].label = _answer_label(self)
+
+    @cached_property
+    def issued_challenge(self):
+        """A new challenge each time the form is shown, a failed submission included.
+
+        (Not `challenge`: templates would find the field of that name first.)
+        """
+        return challenge_issue(scope=CHALLENGE_SCOPE)
 
     @property
     def consent_fields(self):

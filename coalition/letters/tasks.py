@@ -39,6 +39,15 @@ def signature_email_send(signature_id: int) -> bool:
     return services.signature_email_send(signature_id=signature_id)
 
 
+@shared_task(name="letters.signature_emails_flush", soft_time_limit=240, time_limit=300)
+def signature_emails_flush() -> int:
+    """Sends the emails owed at the end of a batch window; queues itself again if time ran out."""
+    sent, more = services.signature_emails_flush()
+    if more:
+        signature_emails_flush.delay()
+    return sent
+
+
 @shared_task(name="letters.resend_pending_confirmations", soft_time_limit=240, time_limit=300)
 def resend_pending_confirmations() -> int:
     return services.signatures_resend_pending()

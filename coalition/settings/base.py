@@ -137,7 +137,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "coalition.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="coalition"),
         }
@@ -355,6 +355,9 @@ COALITION_ENDORSEMENTS_PER_IP_PER_HOUR = env.int("COALITION_ENDORSEMENTS_PER_IP_
 COALITION_SIGNATURE_LINK_DAYS = env.int("COALITION_SIGNATURE_LINK_DAYS", default=30)
 COALITION_SIGNATURE_WITHDRAW_DAYS = env.int("COALITION_SIGNATURE_WITHDRAW_DAYS", default=730)
 COALITION_SIGNATURE_EMAILS_MAX = env.int("COALITION_SIGNATURE_EMAILS_MAX", default=3)
+# With a broker, the emails owed within one window of this many seconds go out together
+# in one task at the window's end (letters.services.signatures._email_after_commit).
+COALITION_SIGNATURE_EMAIL_BATCH_SECONDS = env.int("COALITION_SIGNATURE_EMAIL_BATCH_SECONDS", default=2)
 COALITION_SIGNATURES_PER_IP_PER_HOUR = env.int("COALITION_SIGNATURES_PER_IP_PER_HOUR", default=30)
 COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR = env.int("COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR", default=200)
 COALITION_SIGNATURE_DOMAIN_LIMIT_EXEMPT = env.list(

@@ -116,3 +116,40 @@ def test_real_worker_sends_the_status_notification(worker):
     assert len(sent) == 1
     assert f"To: {owner.email}" in sent[0]
     assert "Worker check letter" in sent[0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_real_worker_sends_the_confirmation_emails_of_a_burst_in_one_flush(worker):
+    from coalition.letters import services
+    from coalition.letters.models import Signature
+    from coalition.letters.services import signatures as signature_services
+
+    letter = LetterPageFactory(title="Burst check letter", status=LetterStatus.OPEN_FOR_SIGNATURES)
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = worker["queue"]
+    signature_services._flush_queued_until = 0.0
+    try:
+        for n in range(3):
+            services.signature_create(
+                letter=letter,
+                first_name="Amina",
+                last_name=f"Signer {n}",
+                email=f"burst{n}@example.org",
+                country="SY",
+                city="Gaziantep",
+                ip=f"198.51.100.{n}",
+            )
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if not Signature.objects.exclude(email_due="").exists() or worker["process"].poll() is not None:
+            break
+        time.sleep(0.5)
+
+    assert worker["process"].poll() is None, "the worker exited early"
+    assert not Signature.objects.exclude(email_due="").exists(), "the emails were not sent within 90 s"
+    sent = sorted(p.read_text() for p in worker["mail_dir"].iterdir())
+    assert len(sent) == 3
+    assert all("sign/confirm/" in message and "Burst check letter" in message for message in sent)

@@ -43,3 +43,22 @@ def test_the_window_counter_stays_a_plain_integer_the_cache_can_read(settings):
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:t:k".encode()).hexdigest()[:32]
     assert cache.get(f"rl:t:{digest}") == 3
     assert cache.incr(f"rl:t:{digest}") == 4
+
+
+def test_several_limits_are_counted_together_each_against_its_own_limit():
+    from coalition.core.ratelimit import Limit, rate_limits_hit
+
+    ip, domain = Limit("multi-ip", "a", 1, 60), Limit("multi-domain", "b", 2, 60)
+    assert rate_limits_hit([ip, domain]) == [False, False]
+    assert rate_limits_hit([ip, domain]) == [True, False]
+    assert rate_limits_hit([ip, domain]) == [True, True]
+    assert rate_limits_hit([]) == []
+
+
+def test_the_redis_cache_keeps_one_client_per_connection_pool():
+    """Django's backend builds a redis.Redis per call; ours reuses it (no connection is opened here)."""
+    from coalition.core.cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/15", {})
+    first = backend._cache.get_client("k", write=True)
+    assert backend._cache.get_client("other") is first

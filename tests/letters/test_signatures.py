@@ -369,3 +369,112 @@ def test_confirm_links_expire(letter, settings):
     token = _token(services.signature_confirm_url(signature))
     with mock.patch("django.core.signing.time.time", return_value=timezone.now().timestamp() + 31 * 86400):
         assert services.signature_from_token(token, purpose="confirm") is None
+
+
+# --- with a broker: emails owed in the same window go out in one flush ----------------------------
+
+
+@pytest.fixture
+def with_broker(monkeypatch):
+    """As in production: tasks go to a broker (here: recorded), not run in-process."""
+    from coalition import celery_app
+    from coalition.letters.services import signatures as signature_services
+
+    monkeypatch.setattr(signature_services, "_flush_queued_until", 0.0)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with (
+            mock.patch("coalition.letters.tasks.signature_emails_flush.apply_async") as flush,
+            mock.patch("coalition.letters.tasks.signature_email_send.delay") as one,
+        ):
+            yield flush, one
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def test_with_a_broker_a_burst_of_signatures_queues_one_flush_per_window_and_no_task_per_signature(
+    letter, with_broker, django_capture_on_commit_callbacks, settings
+):
+    flush, one = with_broker
+    settings.COALITION_SIGNATURE_EMAIL_BATCH_SECONDS = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            sign(letter, email=f"signer{n}@example.org")
+    flush.assert_called_once_with(countdown=2)  # no email address, no id: the rows are the queue
+    one.assert_not_called()
+    assert Signature.objects.filter(email_due=Signature.Email.CONFIRM).count() == 5 and not mail.outbox
+
+    assert services.signature_emails_flush() == (5, False)
+    assert len(mail.outbox) == 5 and not Signature.objects.exclude(email_due="").exists()
+    assert services.signature_emails_flush() == (0, False)  # idempotent: nothing is sent twice
+    assert len(mail.outbox) == 5
+
+
+def test_a_flush_is_queued_again_once_the_queued_one_may_have_started(
+    letter, with_broker, django_capture_on_commit_callbacks, settings
+):
+    flush, _one = with_broker
+    settings.COALITION_SIGNATURE_EMAIL_BATCH_SECONDS = 2
+    with mock.patch("coalition.letters.services.signatures.monotonic", side_effect=[100.0, 101.0, 101.6]):
+        for n in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                sign(letter, email=f"later{n}@example.org")
+    # 101.0 is inside the 1.5 s margin of the flush queued at 100.0 (which starts at 102.0 or
+    # later); 101.6 is not, so a new one is queued for it.
+    assert flush.call_count == 2
+
+
+def test_the_flush_leaves_a_failed_email_owed_for_the_sweeper_and_sends_the_rest(letter, with_broker):
+    first = sign(letter, email="first@example.org").signature
+    second = sign(letter, email="second@example.org").signature
+    real_send = services.signatures.signature_email_send
+
+    def send(*, signature_id, skip_locked=False):
+        if signature_id == first.pk:
+            raise OSError("SMTP server refused")
+        return real_send(signature_id=signature_id, skip_locked=skip_locked)
+
+    with mock.patch("coalition.letters.services.signatures.signature_email_send", side_effect=send):
+        assert services.signature_emails_flush() == (1, False)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.email_due == Signature.Email.CONFIRM and second.email_due == ""
+    assert [m.to for m in mail.outbox] == [["second@example.org"]]
+
+
+def test_the_flush_stops_at_its_time_limit_and_says_more_may_be_owed(letter, with_broker):
+    for n in range(3):
+        sign(letter, email=f"slow{n}@example.org")
+    assert services.signature_emails_flush(batch=1, seconds=0) == (0, True)
+    sent, more = services.signature_emails_flush(batch=1)
+    assert (sent, more) == (3, False) and len(mail.outbox) == 3
+
+
+def test_the_flush_task_queues_itself_again_when_its_time_ran_out():
+    from coalition.letters import tasks
+
+    with (
+        mock.patch("coalition.letters.services.signature_emails_flush", return_value=(7, True)),
+        mock.patch.object(tasks.signature_emails_flush, "delay") as again,
+    ):
+        assert tasks.signature_emails_flush() == 7
+    again.assert_called_once_with()
+
+
+# --- outside a transaction: one INSERT that commits itself -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_signing_outside_a_transaction_stores_the_row_and_sends_the_email(index):
+    lead = OrganizationFactory(slug="archive-autocommit", asks_signer_consent=True)
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES, lead_organization=lead)
+    plain = sign(letter, email="plain@example.org")  # no consent: a single self-committing INSERT
+    with_consent = sign(letter, email="consenting@example.org", consent_organization_ids=[lead.pk])
+    again = sign(letter, email="Plain@Example.org")  # the constraint refuses it: the earlier row is used
+    assert plain.created and with_consent.created and not again.created
+    assert again.signature.pk == plain.signature.pk
+    assert Signature.objects.filter(letter=letter).count() == 2
+    assert list(SignatureConsent.objects.values_list("signature_id", flat=True)) == [with_consent.signature.pk]
+    # The repeat gets a fresh link, at the address the signature was made with.
+    assert sorted(m.to[0] for m in mail.outbox) == ["consenting@example.org", "plain@example.org", "plain@example.org"]

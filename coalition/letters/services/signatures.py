@@ -13,22 +13,25 @@ Emails are owed on the row (`email_due`) and sent after commit; the sweeper
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from time import monotonic
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from coalition.core.emails import email_canonical
-from coalition.core.ratelimit import rate_limit_hit
+from coalition.core.ratelimit import Limit, rate_limits_hit
 from coalition.orgs.models import Organization
 
 from ..models import LetterPage, LetterStatus, Signature, SignatureConsent, SignatureState, SignatureTally
@@ -160,12 +163,43 @@ def _owe_email(signature: Signature, kind: str) -> bool:
     return True
 
 
+# With a broker: until when (monotonic()) a flush this process queued is sure to run later.
+_flush_queued_until = 0.0
+
+
 def _email_after_commit(signature_id: int) -> None:
-    """Queue the owed email once the transaction that recorded it commits."""
+    """Have the owed email sent once the transaction that recorded it commits.
+
+    In-process (no broker) it is sent at once. With a broker, the row itself is the queue
+    (`email_due`): a process queues one `signature_emails_flush` task to run
+    COALITION_SIGNATURE_EMAIL_BATCH_SECONDS later, and every email owed by then goes out
+    with it. The signatures this process records before that task starts (less a safety
+    margin) queue nothing more: a burst of signers costs one task message per process and
+    window, not one per signature. Anything a dead broker dropped is sent by the sweeper.
+    """
+    from celery import current_app
+
     from ..tasks import signature_email_send
 
     # robust: a broker that is down must not undo the committed signature; the sweeper sends it.
-    transaction.on_commit(lambda: signature_email_send.delay(signature_id), robust=True)
+    if current_app.conf.task_always_eager:
+        transaction.on_commit(lambda: signature_email_send.delay(signature_id), robust=True)
+    else:
+        transaction.on_commit(_emails_flush_soon, robust=True)
+
+
+def _emails_flush_soon() -> None:
+    """After the commit: make sure a flush of this process starts after now."""
+    global _flush_queued_until
+    from ..tasks import signature_emails_flush
+
+    now = monotonic()
+    if now < _flush_queued_until:
+        return
+    seconds = settings.COALITION_SIGNATURE_EMAIL_BATCH_SECONDS
+    signature_emails_flush.apply_async(countdown=seconds)
+    # A margin for the clock the worker compares the task's start time with.
+    _flush_queued_until = now + seconds * 0.75
 
 
 def signature_confirm_url(signature: Signature) -> str:
@@ -196,11 +230,18 @@ _SUBJECTS = {
 }
 
 
-def signature_email_send(*, signature_id: int) -> bool:
-    """Send the email owed on a signature; idempotent (the locked row says whether one is owed)."""
+def signature_email_send(*, signature_id: int, skip_locked: bool = False) -> bool:
+    """Send the email owed on a signature; idempotent (the locked row says whether one is owed).
+
+    With `skip_locked`, a row another transaction holds (another flush sending it) is left
+    to that transaction instead of waited for.
+    """
     with transaction.atomic():
         signature = (
-            Signature.objects.select_for_update(of=("self",)).select_related("letter").filter(pk=signature_id).first()
+            Signature.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("letter")
+            .filter(pk=signature_id)
+            .first()
         )
         if signature is None or not signature.email_due:
             return False
@@ -234,6 +275,34 @@ def signature_email_send(*, signature_id: int) -> bool:
     return sent
 
 
+def signature_emails_flush(*, batch: int = 200, seconds: float = 200.0) -> tuple[int, bool]:
+    """Send every email owed now, oldest first: (emails sent, whether any may still be owed).
+
+    Several flushes may run at once (one per batch window in a burst): a row another one
+    is sending is skipped rather than waited for. A row whose sending fails is left owed for
+    the sweeper. Rows are walked in (owed since, id) order, so neither is tried twice here,
+    and what is owed during the walk comes after it and is sent too.
+    """
+    deadline = monotonic() + seconds
+    owed = Signature.objects.exclude(email_due="").filter(email_due_at__isnull=False).order_by("email_due_at", "pk")
+    sent = 0
+    after = None
+    while monotonic() < deadline:
+        rows = owed
+        if after is not None:
+            rows = rows.filter(Q(email_due_at__gt=after[0]) | Q(email_due_at=after[0], pk__gt=after[1]))
+        page = list(rows.values_list("email_due_at", "pk")[:batch])
+        if not page:
+            return sent, False
+        for _due_at, pk in page:
+            try:
+                sent += signature_email_send(signature_id=pk, skip_locked=True)
+            except OSError:
+                logger.warning("signature %s: email failed, left for the sweeper", pk, exc_info=True)
+        after = page[-1]
+    return sent, True
+
+
 def signatures_resend_pending(*, grace: timedelta = timedelta(minutes=2), limit: int = 1000) -> int:
     """Send the emails a dead broker dropped (oldest first); safe to run any time, from cron too."""
     cutoff = timezone.now() - grace
@@ -264,19 +333,26 @@ class SignOutcome:
     emailed: bool
 
 
+_LIMIT_REASONS = {
+    "sign-ip": gettext_lazy("more than %(n)s signatures from one network in an hour"),
+    "sign-domain": gettext_lazy("more than %(n)s signatures from one email domain in an hour"),
+}
+
+
 def _suspect_reason(*, ip: str, domain: str) -> str:
-    reasons = []
-    if ip and rate_limit_hit(
-        scope="sign-ip", key=ip, limit=settings.COALITION_SIGNATURES_PER_IP_PER_HOUR, window_seconds=3600
-    ):
-        reasons.append(_("more than %(n)s signatures from one network in an hour")
-                       % {"n": settings.COALITION_SIGNATURES_PER_IP_PER_HOUR})  # fmt: skip
-    if domain not in settings.COALITION_SIGNATURE_DOMAIN_LIMIT_EXEMPT and rate_limit_hit(
-        scope="sign-domain", key=domain, limit=settings.COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR, window_seconds=3600
-    ):
-        reasons.append(_("more than %(n)s signatures from one email domain in an hour")
-                       % {"n": settings.COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR})  # fmt: skip
-    return "; ".join(reasons)
+    """Why this signature is held for review ("" when it is not): the hourly limits it exceeds."""
+    per_ip = settings.COALITION_SIGNATURES_PER_IP_PER_HOUR
+    per_domain = settings.COALITION_SIGNATURES_PER_DOMAIN_PER_HOUR
+    limits = []  # both counted in one round trip
+    if ip:
+        limits.append(Limit(scope="sign-ip", key=ip, limit=per_ip, window_seconds=3600))
+    if domain not in settings.COALITION_SIGNATURE_DOMAIN_LIMIT_EXEMPT:
+        limits.append(Limit(scope="sign-domain", key=domain, limit=per_domain, window_seconds=3600))
+    return "; ".join(
+        str(_LIMIT_REASONS[limit.scope]) % {"n": limit.limit}
+        for limit, hit in zip(limits, rate_limits_hit(limits), strict=True)
+        if hit
+    )
 
 
 def signature_create(
@@ -330,11 +406,15 @@ def signature_create(
     # the INSERT itself (what _owe_email would do, without a second write).
     emailed = settings.COALITION_SIGNATURE_EMAILS_MAX > 0
     now = timezone.now()
+    consents = [offers[pk] for pk in dict.fromkeys(consent_organization_ids) if pk in offers]
     # The new row in its own transaction (no savepoint: at a burst, every round trip to the
-    # database counts). When the person has signed before, the unique constraint rolls it
-    # back, email and consents included, and a second transaction deals with the earlier row.
+    # database counts), or, without consents and outside any caller's transaction, as one
+    # INSERT that commits itself. When the person has signed before, the unique constraint
+    # refuses it (email and consents included), and a second transaction deals with the
+    # earlier row.
+    one_statement = not consents and connection.get_autocommit()
     try:
-        with transaction.atomic():
+        with nullcontext() if one_statement else transaction.atomic():
             signature = Signature.objects.create(
                 letter=letter,
                 canonical_email=canonical,
@@ -345,25 +425,28 @@ def signature_create(
                 email_due_at=now if emailed else None,
                 **fields,
             )
-            _consents_record(signature, offers=offers, consent_ids=consent_organization_ids)
+            _consents_record(signature, consents)
             if emailed:
-                _email_after_commit(signature.pk)
+                _email_after_commit(signature.pk)  # at once when the INSERT committed itself
     except IntegrityError:
         with transaction.atomic():
             signature = Signature.objects.select_for_update().get(letter=letter, canonical_email=canonical)
-            return _signature_again(signature, fields=fields, offers=offers, consent_ids=consent_organization_ids)
+            return _signature_again(signature, fields=fields, consents=consents)
     return SignOutcome(signature=signature, created=True, emailed=emailed)
 
 
-def _consents_record(signature: Signature, *, offers: dict, consent_ids) -> None:
-    chosen = [offers[pk] for pk in dict.fromkeys(consent_ids) if pk in offers]
-    SignatureConsent.objects.bulk_create(
-        [SignatureConsent(signature=signature, organization=o.organization, consent_text=o.text) for o in chosen],
-        ignore_conflicts=True,
-    )
+def _consents_record(signature: Signature, consents: list[ConsentOffer]) -> None:
+    if consents:
+        SignatureConsent.objects.bulk_create(
+            [
+                SignatureConsent(signature=signature, organization=offer.organization, consent_text=offer.text)
+                for offer in consents
+            ],
+            ignore_conflicts=True,
+        )
 
 
-def _signature_again(signature: Signature, *, fields: dict, offers: dict, consent_ids) -> SignOutcome:
+def _signature_again(signature: Signature, *, fields: dict, consents: list[ConsentOffer]) -> SignOutcome:
     """The same person signs again (the row is locked)."""
     if signature.state == State.INVALIDATED:
         return SignOutcome(signature=signature, created=False, emailed=False)
@@ -377,7 +460,7 @@ def _signature_again(signature: Signature, *, fields: dict, offers: dict, consen
         signature.confirmed_at = None
         signature.save()
         signature.consents.all().delete()
-        _consents_record(signature, offers=offers, consent_ids=consent_ids)
+        _consents_record(signature, consents)
         emailed = _owe_email(signature, Email.CONFIRM)
         return SignOutcome(signature=signature, created=True, emailed=emailed)
     kind = Email.CONFIRM if signature.email_confirmed_at is None else Email.ALREADY
