@@ -56,8 +56,8 @@ format: install-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install-dev ## Run the benchmarks in benchmarks/ and print their figures (the last two need PostgreSQL and Redis)
-	@status=0; for bench in page_latency sign_load letter_page_1m; do \
+bench: install-dev ## Run the benchmarks in benchmarks/ and print their figures (all but page_latency need PostgreSQL; sign_load and letter_page_1m Redis too)
+	@status=0; for bench in page_latency sign_load letter_page_1m pdf_build; do \
 		$(PY) benchmarks/$$bench.py; code=$$?; \
 		[ $$code -ne 130 ] || exit 130; [ $$code -eq 0 ] || status=$$code; \
 	done; exit $$status

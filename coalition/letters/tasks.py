@@ -70,3 +70,18 @@ def signature_invalidation_run(job_id: int) -> bool:
 @shared_task(name="letters.anonymise_signatures", soft_time_limit=1740, time_limit=1800)
 def anonymise_signatures() -> int:
     return services.signatures_anonymise()
+
+
+@shared_task(name="letters.letter_pdf_build", soft_time_limit=1500, time_limit=1800, acks_late=True)
+def letter_pdf_build(document_id: int) -> bool:
+    """Builds one requested PDF; a redelivered task finds it claimed and does nothing."""
+    from .services.documents import letter_pdf_build as build
+
+    return build(document_id=document_id) is not None
+
+
+@shared_task(name="letters.sweep_letter_documents", soft_time_limit=60, time_limit=120)
+def sweep_letter_documents() -> int:
+    from .services.documents import letter_documents_sweep
+
+    return letter_documents_sweep()

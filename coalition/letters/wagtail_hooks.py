@@ -9,6 +9,7 @@ from wagtail.permissions import register_permission_policy
 
 from coalition.core.logs import register_log_action
 
+from .admin_documents import LetterPdfDownloadView, LetterPdfProgressView, LetterPdfView, user_can_build_pdf
 from .admin_endorsements import (
     ApproveEndorsementsBulkAction,
     EndorsementPermissionPolicy,
@@ -42,6 +43,9 @@ def register_letter_admin_urls():
         path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status"),
         path("<int:page_id>/organizations/", LetterOrganizationsView.as_view(), name="organizations"),
         path("<int:page_id>/sign-off/", LetterSignOffView.as_view(), name="signoff"),
+        path("<int:page_id>/pdf/", LetterPdfView.as_view(), name="pdf"),
+        path("<int:page_id>/pdf/<int:document_id>/progress/", LetterPdfProgressView.as_view(), name="pdf_progress"),
+        path("<int:page_id>/pdf/<int:document_id>/download/", LetterPdfDownloadView.as_view(), name="pdf_download"),
         path(
             "<int:page_id>/endorsement-invitations/",
             LetterEndorsementInvitationsView.as_view(),
@@ -77,6 +81,8 @@ def letter_header_buttons(page, user, view_name, next_url=None):
         yield LetterSignOffButton(page=page)
     if user_can_invite(user):
         yield LetterInviteOrganizationsButton(page=page)
+    if user_can_build_pdf(user, page):
+        yield LetterPdfButton(page=page)
 
 
 class LetterSignOffButton(PageMenuItem):
@@ -84,6 +90,13 @@ class LetterSignOffButton(PageMenuItem):
     icon_name = "tasks"
     url_name = "letters_admin:signoff"
     priority = 14
+
+
+class LetterPdfButton(PageMenuItem):
+    label = _("Signed PDF")
+    icon_name = "doc-full"
+    url_name = "letters_admin:pdf"
+    priority = 16
 
 
 class LetterInviteOrganizationsButton(PageMenuItem):
@@ -166,6 +179,12 @@ def register_letter_log_actions(actions):
         }
 
     register_log_action(actions, "coalition.letter_status", _("Change letter status"), message)
+    for action, label, text in (
+        ("coalition.letter.pdf_requested", _("Build signed PDF"), _("Signed PDF requested")),
+        ("coalition.letter.pdf_public", _("Make signed PDF public"), _("Signed PDF made public")),
+        ("coalition.letter.pdf_private", _("Make signed PDF private"), _("Signed PDF no longer public")),
+    ):
+        register_log_action(actions, action, label, lambda log_entry, text=text: str(text))
 
     register_log_action(
         actions,

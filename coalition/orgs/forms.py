@@ -1,5 +1,6 @@
 """Forms for the partner portal. They validate input; the services do the writing."""
 
+import contextlib
 import io
 import logging
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from coalition.core.validators import validate_multiline, validate_single_line
 
@@ -35,6 +36,18 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+@contextlib.contextmanager
+def _strict_decoding():
+    """A truncated upload is not an image, whatever the process set: WeasyPrint, once imported
+    (to build a PDF), tells Pillow to load truncated images, for every caller in the process."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def logo_reencode(upload) -> ContentFile:
     """Decode an uploaded PNG, JPEG or WebP and return a fresh PNG of its pixels only.
 
@@ -48,7 +61,7 @@ def logo_reencode(upload) -> ContentFile:
     )
     try:
         upload.seek(0)
-        with Image.open(upload, formats=LOGO_FORMATS) as image:
+        with _strict_decoding(), Image.open(upload, formats=LOGO_FORMATS) as image:
             if image.width * image.height > LOGO_MAX_PIXELS:
                 raise ValidationError(
                     _("This image has too many pixels: use one of at most 4000 × 4000."), code="logo_pixels"

@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.anonymise_signatures",
         "schedule": crontab(hour="3", minute="41"),
     },
+    "letters-sweep-letter-documents": {
+        "task": "letters.sweep_letter_documents",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -328,6 +332,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
+        # A line per page laid out and per font table: nothing an operator reads.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -355,6 +362,11 @@ COALITION_ENDORSEMENTS_PER_IP_PER_HOUR = env.int("COALITION_ENDORSEMENTS_PER_IP_
 COALITION_SIGNATURE_LINK_DAYS = env.int("COALITION_SIGNATURE_LINK_DAYS", default=30)
 COALITION_SIGNATURE_WITHDRAW_DAYS = env.int("COALITION_SIGNATURE_WITHDRAW_DAYS", default=730)
 COALITION_SIGNATURE_EMAILS_MAX = env.int("COALITION_SIGNATURE_EMAILS_MAX", default=3)
+# The signed PDF: processes that render its signatory pages side by side (unset: one per
+# CPU; 0 or 1: in the building process), and how long a build may stay "building" before
+# the sweeper declares it failed (a worker that died mid-build).
+COALITION_PDF_PROCESSES = env.int("COALITION_PDF_PROCESSES", default=None)
+COALITION_PDF_BUILD_STALE_MINUTES = env.int("COALITION_PDF_BUILD_STALE_MINUTES", default=30)
 # With a broker, the emails owed within one window of this many seconds go out together
 # in one task at the window's end (letters.services.signatures._email_after_commit).
 COALITION_SIGNATURE_EMAIL_BATCH_SECONDS = env.int("COALITION_SIGNATURE_EMAIL_BATCH_SECONDS", default=2)

@@ -34,3 +34,5 @@ WHITENOISE_USE_FINDERS = True
 
 # A two-bit proof of work: tests solve it in microseconds.
 COALITION_CHALLENGE_BITS = 2
+# Signed PDFs render in the test process (tests/letters/test_pdf_build.py starts real workers itself).
+COALITION_PDF_PROCESSES = 0

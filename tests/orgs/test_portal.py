@@ -659,3 +659,13 @@ def test_history_is_paginated_50_per_page_and_scoped_to_the_organization(client,
     assert "Page 2 of 2" in second
     assert "secret@lawyers.example" not in first + second
     assert junk.status_code == 200
+
+
+def test_a_truncated_logo_is_refused_even_after_weasyprint_was_imported(client, world, settings):
+    """WeasyPrint (loaded by a PDF build in the same process) makes Pillow accept truncated images."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what WeasyPrint does on import
+    response = upload(client, world, png_bytes()[:200], "truncated.png", "image/png")
+    assert response.status_code == 200 and "PNG, JPEG or WebP" in response.content.decode()

@@ -1,5 +1,6 @@
 """Letters: the page models, their audit rows, endorsements, and the co-drafting sign-off task."""
 
+from .documents import LetterDocument, LetterDocumentChunk
 from .endorsements import (
     ACTIVE_ENDORSEMENT_STATES,
     ENDORSEMENT_TRANSITIONS,
@@ -30,6 +31,8 @@ __all__ = [
     "ACTIVE_ENDORSEMENT_STATES",
     "ENDORSEMENT_TRANSITIONS",
     "Endorsement",
+    "LetterDocument",
+    "LetterDocumentChunk",
     "EndorsementInvitation",
     "EndorsementNotice",
     "EndorsementState",

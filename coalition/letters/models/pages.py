@@ -254,8 +254,21 @@ class LetterPage(RoutablePageMixin, Page):
         validators=[validate_embed_origins],
     )
 
+    pdf_public = models.BooleanField(
+        _("signed PDF public"),
+        default=False,
+        editable=False,
+        help_text=_("Anyone may download the newest signed PDF at the letter's pdf/ address."),
+    )
+
     # Fields that belong to the letter as a whole, not to a version of its text.
-    NON_REVISIONED_FIELDS = ("status", "status_changed_at", "status_changed_by_id", "lead_organization_id")
+    NON_REVISIONED_FIELDS = (
+        "status",
+        "status_changed_at",
+        "status_changed_by_id",
+        "lead_organization_id",
+        "pdf_public",
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(
@@ -373,6 +386,10 @@ class LetterPage(RoutablePageMixin, Page):
             from ..views.signatures import signature_form
 
             context["sign_form"] = signature_form(self, request)
+        if self.pdf_public:  # one query, only for letters whose signed PDF the editors made public
+            from ..services.documents import letter_pdf_current
+
+            context["signed_pdf"] = letter_pdf_current(self)
         return context
 
     # --- permissions ---------------------------------------------------------
@@ -435,6 +452,12 @@ class LetterPage(RoutablePageMixin, Page):
         from ..views.signatures import withdraw_page
 
         return withdraw_page(request, letter=self, token=token)
+
+    @path("pdf/", name="pdf")
+    def pdf(self, request):
+        from ..views.documents import letter_pdf
+
+        return letter_pdf(request, letter=self)
 
     @path("embed/", name="embed")
     def embed(self, request):

@@ -17,6 +17,14 @@ def _nonce() -> str:
     return secrets.token_hex(16)
 
 
+def signer_public_name(first_name: str, last_name: str, show_full_name: bool) -> str:
+    """First name and last initial, or the full name when the signer chose it (lists, the PDF)."""
+    if show_full_name:
+        return f"{first_name} {last_name}".strip()
+    initial = last_name.strip()[:1]
+    return f"{first_name} {initial}." if initial else first_name
+
+
 class SignatureState(models.TextChoices):
     PENDING_CONFIRMATION = "pending_confirmation", _("Waiting for email confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
@@ -127,10 +135,7 @@ class Signature(models.Model):
     @property
     def public_name(self) -> str:
         """How the public list names this signer: as they chose, never more."""
-        if self.show_full_name:
-            return f"{self.first_name} {self.last_name}".strip()
-        initial = self.last_name.strip()[:1]
-        return f"{self.first_name} {initial}." if initial else self.first_name
+        return signer_public_name(self.first_name, self.last_name, self.show_full_name)
 
     @property
     def counts(self) -> bool:
