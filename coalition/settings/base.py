@@ -367,6 +367,8 @@ COALITION_SIGNATURE_EMAILS_MAX = env.int("COALITION_SIGNATURE_EMAILS_MAX", defau
 # the sweeper declares it failed (a worker that died mid-build).
 COALITION_PDF_PROCESSES = env.int("COALITION_PDF_PROCESSES", default=None)
 COALITION_PDF_BUILD_STALE_MINUTES = env.int("COALITION_PDF_BUILD_STALE_MINUTES", default=30)
+# Without a broker (tasks in-process), build the PDF in a thread beside the request that asked for it.
+COALITION_PDF_BUILD_IN_THREAD = env.bool("COALITION_PDF_BUILD_IN_THREAD", default=True)
 # With a broker, the emails owed within one window of this many seconds go out together
 # in one task at the window's end (letters.services.signatures._email_after_commit).
 COALITION_SIGNATURE_EMAIL_BATCH_SECONDS = env.int("COALITION_SIGNATURE_EMAIL_BATCH_SECONDS", default=2)

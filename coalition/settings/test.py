@@ -36,3 +36,4 @@ WHITENOISE_USE_FINDERS = True
 COALITION_CHALLENGE_BITS = 2
 # Signed PDFs render in the test process (tests/letters/test_pdf_build.py starts real workers itself).
 COALITION_PDF_PROCESSES = 0
+COALITION_PDF_BUILD_IN_THREAD = False  # built inside the request: tests see the result at once

@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import threading
 from datetime import timedelta
 from io import BytesIO, StringIO
 from unittest import mock
@@ -352,3 +353,18 @@ def test_the_letter_page_links_the_public_pdf_only(letter):
     documents.letter_pdf_set_public(letter=letter, public=True, acting_user=None)
     page = Client().get(letter.url).content.decode()
     assert 'pdf/" type="application/pdf"' in page and "Download the PDF (2 pages" in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_without_a_broker_the_build_runs_beside_the_request(index, settings, tmp_path):
+    """`make run` has no worker: the editor's page shows the progress while a thread builds."""
+    settings.COALITION_PDF_BUILD_IN_THREAD = True
+    letter = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES)
+    sign(letter, 1)
+    document = documents.letter_pdf_request(letter=letter)  # autocommit: the thread starts at once
+    assert document.state in (State.QUEUED, State.BUILDING)  # the request did not wait for it
+    builder = next((t for t in threading.enumerate() if t.name == f"pdf-build-{document.pk}"), None)
+    if builder is not None:
+        builder.join(timeout=60)
+    document.refresh_from_db()
+    assert document.state == State.READY, document.error

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connections, transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -99,10 +100,31 @@ def letter_pdf_request(
 
 
 def _build_after_commit(document_id: int) -> None:
+    from celery import current_app
+
     from ..tasks import letter_pdf_build as task
 
+    if current_app.conf.task_always_eager and settings.COALITION_PDF_BUILD_IN_THREAD:
+        # No broker (`make run`): build beside the request, so the editor's page shows the
+        # progress bar instead of waiting for the whole build.
+        transaction.on_commit(lambda: _build_in_thread(document_id), robust=True)
+        return
     # robust: a broker that is down leaves the record queued; the sweeper queues it again.
     transaction.on_commit(lambda: task.delay(document_id), robust=True)
+
+
+def _build_in_thread(document_id: int) -> threading.Thread:
+    def run():
+        try:
+            letter_pdf_build(document_id=document_id)
+        except Exception:  # noqa: BLE001 - recorded on the document as "failed" with its error
+            logger.warning("PDF build %s failed in the background thread", document_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=f"pdf-build-{document_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def letter_pdf_set_public(*, letter: LetterPage, public: bool, acting_user=None) -> None:
