@@ -368,3 +368,27 @@ def test_without_a_broker_the_build_runs_beside_the_request(index, settings, tmp
         builder.join(timeout=60)
     document.refresh_from_db()
     assert document.state == State.READY, document.error
+
+
+def test_worker_processes_are_replaced_after_their_share_of_chunks(tmp_path, settings):
+    """A long build does not let one worker's memory grow without end."""
+    from coalition.letters.pdf.pool import RenderJob, RenderPool
+
+    css = tmp_path / "style.css"
+    css.write_text("@page { size: A6 }")
+    jobs = []
+    for n in range(5):
+        html = tmp_path / f"part-{n}.html"
+        html.write_text(f'<html lang="en"><body><p>Part {n}</p></body></html>')
+        jobs.append(
+            RenderJob(
+                html_path=str(html), pdf_path=str(tmp_path / f"part-{n}.pdf"), stylesheet_path=str(css),
+                lang="en", title="t", author="a", tag=n,
+            )
+        )  # fmt: skip
+    with RenderPool(processes=2, jobs_per_worker=2) as pool:
+        results = sorted(pool.run(jobs), key=lambda result: result.tag)
+        started = pool.workers_started
+    assert [result.tag for result in results] == [0, 1, 2, 3, 4]
+    assert all(result.pages == 1 for result in results)
+    assert started >= 3  # the first two were replaced after two chunks each
