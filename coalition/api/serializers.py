@@ -1,13 +1,40 @@
-"""Public read-only representations. Nothing here exposes an email address."""
+"""What the API shows and accepts. Public output never holds an email address, an IP address or a signer's row id."""
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
+from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coalition.letters.models import LetterPage
+from coalition.core.validators import validate_multiline, validate_no_formula, validate_single_line
+from coalition.letters.models import Endorsement, LetterPage, LetterStatus
+from coalition.letters.services import letter_accepts_signatures, letter_consent_offers
+from coalition.letters.signature_forms import NAME_VALIDATORS, TEXT_VALIDATORS
 from coalition.orgs.models import Organization
+
+MAX_CONSENTS = 20
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses fields it does not know: a typo must not be silently dropped (say, `show_name` for
+    `show_name_publicly`), and nothing unexpected rides along."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {str(name)[:100]: [_("This field is not part of the request.")] for name in unknown[:20]}
+                )
+        return super().to_internal_value(data)
+
+
+# --- organizations -------------------------------------------------------------------------------
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    country = serializers.CharField(source="country.code", read_only=True)
+    country = serializers.CharField(source="country.code", read_only=True, help_text="ISO 3166-1 alpha-2, or empty.")
 
     class Meta:
         model = Organization
@@ -22,17 +49,37 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LetterSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    lead_organization = OrganizationSummarySerializer(read_only=True)
-    co_drafting_organizations = OrganizationSummarySerializer(many=True, read_only=True)
-    endorsements_count = serializers.IntegerField(
-        read_only=True,
-        help_text="Organizations endorsing the current text (undisclosed ones counted, never named).",
+# --- letters -------------------------------------------------------------------------------------------
+
+
+class LetterOrganizationsSerializer(serializers.Serializer):
+    lead = OrganizationSummarySerializer(allow_null=True, help_text="The organization that leads the letter.")
+    co_drafters = OrganizationSummarySerializer(many=True)
+
+
+class LetterCountsSerializer(serializers.Serializer):
+    signatures = serializers.IntegerField(help_text="Confirmed individual signatures (pending and held ones are not).")
+    endorsements = serializers.IntegerField(
+        help_text="Organizations with an approved endorsement of the current text (undisclosed ones counted, unnamed)."
     )
 
-    signatures_count = serializers.IntegerField(
-        read_only=True, help_text="Confirmed individual signatures (unconfirmed and held ones are not counted)."
+
+class ConsentOfferSerializer(serializers.Serializer):
+    organization = serializers.CharField(help_text="The organization's slug: what `contact_consent` lists.")
+    text = serializers.CharField(
+        help_text="The exact words to show next to the box; they are stored with the consent."
+    )
+
+
+class LetterSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The letter's public page.")
+    organizations = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    goal = serializers.IntegerField(source="signature_goal", read_only=True, allow_null=True)
+    pdf_url = serializers.SerializerMethodField(help_text="The signed PDF, once the editors have made it public.")
+    accepts_signatures = serializers.SerializerMethodField()
+    consent_offers = serializers.SerializerMethodField(
+        help_text="The organizations that ask signers for permission to contact them, with their exact words."
     )
 
     class Meta:
@@ -45,14 +92,204 @@ class LetterSerializer(serializers.ModelSerializer):
             "language",
             "url",
             "recipients_line",
-            "lead_organization",
-            "co_drafting_organizations",
-            "endorsements_count",
-            "signatures_count",
-            "signature_goal",
+            "organizations",
+            "counts",
+            "goal",
             "deadline",
+            "pdf_url",
+            "accepts_signatures",
+            "consent_offers",
         ]
         read_only_fields = fields
 
     def get_url(self, obj) -> str:
         return obj.public_url
+
+    @extend_schema_field(LetterOrganizationsSerializer)
+    def get_organizations(self, obj) -> dict:
+        lead = obj.lead_organization if obj.lead_organization_id else None
+        return {
+            "lead": OrganizationSummarySerializer(lead).data if lead else None,
+            "co_drafters": OrganizationSummarySerializer(obj.co_drafting_organizations, many=True).data,
+        }
+
+    @extend_schema_field(LetterCountsSerializer)
+    def get_counts(self, obj) -> dict:
+        return {"signatures": obj.signatures_count, "endorsements": obj.endorsements_count}
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_pdf_url(self, obj) -> str | None:
+        return obj.public_url + "pdf/" if obj.pdf_public and obj.has_ready_pdf else None
+
+    def get_accepts_signatures(self, obj) -> bool:
+        return letter_accepts_signatures(obj)
+
+    @extend_schema_field(ConsentOfferSerializer(many=True))
+    def get_consent_offers(self, obj) -> list:
+        return [{"organization": offer.organization.slug, "text": offer.text} for offer in letter_consent_offers(obj)]
+
+
+class LetterDetailSerializer(LetterSerializer):
+    embed_token = serializers.SerializerMethodField(
+        help_text=(
+            "For browser scripts on the partner sites listed for the letter: send it as the X-Embed-Token "
+            "header when signing without an API key. Valid for a day; fetch it again after that."
+        )
+    )
+
+    class Meta(LetterSerializer.Meta):
+        fields = [*LetterSerializer.Meta.fields, "embed_token"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_embed_token(self, obj) -> str | None:
+        from .signing import embed_token_issue
+
+        return embed_token_issue(letter=obj) if letter_accepts_signatures(obj) else None
+
+
+# --- signatures ----------------------------------------------------------------------------------------
+
+
+class PublicSignatureSerializer(serializers.Serializer):
+    """A signer who chose to be listed, named as they chose. No id: nothing to look them up by."""
+
+    name = serializers.CharField(source="public_name")
+    city = serializers.CharField()
+    country = serializers.CharField(source="country.code")
+    signed_at = serializers.DateTimeField(source="confirmed_at")
+
+
+COUNTRY_CODES = [code for code, _name in countries]
+
+
+class SignatureCreateSerializer(StrictInputSerializer):
+    """The same fields and rules as the letter page's form."""
+
+    first_name = serializers.CharField(max_length=100, validators=NAME_VALIDATORS)
+    last_name = serializers.CharField(max_length=100, validators=NAME_VALIDATORS)
+    email = serializers.EmailField(
+        max_length=254,
+        validators=[validate_single_line],
+        help_text="Receives the confirmation link; never shown anywhere.",
+    )
+    country = serializers.ChoiceField(choices=COUNTRY_CODES, help_text="ISO 3166-1 alpha-2, upper case.")
+    city = serializers.CharField(max_length=100, validators=TEXT_VALIDATORS, help_text="City or postcode.")
+    title = serializers.CharField(max_length=150, required=False, allow_blank=True, validators=TEXT_VALIDATORS)
+    comment = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, validators=[validate_multiline, validate_no_formula]
+    )
+    show_name_publicly = serializers.BooleanField(
+        required=False, default=False, help_text="List the signer on the letter's page and in the PDF."
+    )
+    show_full_name = serializers.BooleanField(
+        required=False, default=False, help_text="Listed by full name instead of first name and last initial."
+    )
+    contact_consent = serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        required=False,
+        default=list,
+        max_length=MAX_CONSENTS,
+        help_text="Slugs of organizations from the letter's `consent_offers` that the signer agreed may contact them.",
+    )
+    source = serializers.SlugField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="The organization that brought the signer in. With an API key: the key's own (the default).",
+    )
+
+
+class SignatureAcceptedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["pending_confirmation"],
+        help_text="Always this, whether the signature is new, a repeat or held: the email tells the signer the rest.",
+    )
+
+
+# --- endorsements and stats --------------------------------------------------------------------------
+
+
+class EndorserSerializer(serializers.Serializer):
+    organization = OrganizationSerializer()
+    role = serializers.ChoiceField(choices=["lead", "co_drafter", ""], help_text="Lead and co-drafters come first.")
+
+
+class LetterEndorsementsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Approved endorsements of the current text, undisclosed ones included.")
+    undisclosed_count = serializers.IntegerField(help_text="Endorsers who asked not to be named.")
+    results = EndorserSerializer(many=True)
+
+
+class CountryCountSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2; empty when not given.")
+    count = serializers.IntegerField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The day (UTC) the signatures were confirmed.")
+    count = serializers.IntegerField()
+
+
+class LetterStatsSerializer(serializers.Serializer):
+    signatures = serializers.IntegerField()
+    goal = serializers.IntegerField(allow_null=True)
+    by_country = CountryCountSerializer(many=True)
+    by_day = DayCountSerializer(many=True)
+
+
+# --- partner scope -------------------------------------------------------------------------------------
+
+
+class PartnerContactSerializer(serializers.Serializer):
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.EmailField()
+    city = serializers.CharField()
+    title = serializers.CharField()
+    consent_text = serializers.CharField(help_text="The exact words the signer agreed to.")
+    consented_at = serializers.DateTimeField()
+
+
+class PartnerSignatureSerializer(serializers.Serializer):
+    """Built by coalition.api.partner_data (the webhooks send the same record)."""
+
+    id = serializers.CharField(help_text="Stable identifier of the signature (also in webhook events).")
+    letter = serializers.SlugField()
+    state = serializers.CharField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    country = serializers.CharField()
+    language = serializers.CharField()
+    brought_in = serializers.BooleanField(help_text="Your organization brought this signer in.")
+    channel = serializers.CharField()
+    public_name = serializers.CharField(allow_null=True, help_text="As listed publicly, when the signer chose that.")
+    contact_consent = serializers.BooleanField(help_text="The signer agreed that your organization may contact them.")
+    contact = PartnerContactSerializer(
+        allow_null=True, help_text="Only with the signer's consent to your organization."
+    )
+
+
+class PartnerEndorsementSerializer(serializers.ModelSerializer):
+    letter = serializers.SlugField(source="letter.slug")
+    letter_title = serializers.CharField(source="letter.title")
+
+    class Meta:
+        model = Endorsement
+        fields = [
+            "id",
+            "letter",
+            "letter_title",
+            "state",
+            "display",
+            "list_in_pdf",
+            "signer_name",
+            "signer_title",
+            "content_hash",
+            "created_at",
+            "approved_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+
+LETTER_STATUS_CHOICES = [status for status in LetterStatus.values if status != LetterStatus.DRAFT]

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -185,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.sweep_letter_documents",
         "schedule": crontab(minute="*/5"),
     },
+    # Webhook deliveries whose task a dead broker dropped, or whose worker died mid-send.
+    "api-sweep-webhook-deliveries": {
+        "task": "api.sweep_webhook_deliveries",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -307,15 +314,62 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
+# The API (coalition/api/): keys for partners' servers, the session (with its CSRF check) for
+# people signed in; every error in one JSON shape; request bodies of a few kilobytes at most.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "coalition.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["coalition.api.parsers.LimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "coalition.api.pagination.LetterCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "coalition.api.pagination.NewestFirstCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "coalition.api.schema.CoalitionAutoSchema",
+    "EXCEPTION_HANDLER": "coalition.api.exceptions.api_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute"},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "coalition.api.throttling.AnonymousThrottle",
+        "coalition.api.throttling.ApiKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": env("API_RATE_ANONYMOUS", default="120/minute"),
+        "api_key": env("API_RATE_KEY", default="1200/minute"),
+        # Signing: a person signs once; a partner's server forwards its own form's signers.
+        "sign_anonymous": env("API_RATE_SIGN_ANONYMOUS", default="10/minute"),
+        "sign_api_key": env("API_RATE_SIGN_KEY", default="600/minute"),
+    },
+}
+COALITION_API_MAX_BODY_BYTES = env.int("COALITION_API_MAX_BODY_BYTES", default=16 * 1024)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Coalition API",
+    "DESCRIPTION": (
+        "Read letters, their counts, endorsers and public signatories; sign a letter; and, with an "
+        "organization's API key, receive the signatures and endorsements that belong to that organization. "
+        "Authenticate with `Authorization: Bearer <key>` (keys are created in the partner portal). "
+        "Every error has the same JSON shape: `status`, `code`, `detail`, and `fields` for invalid input."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["coalition.api.schema.only_public_api"],
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "coalition.api.serializers.COUNTRY_CODES",
+        "LetterStatusEnum": "coalition.letters.models.LetterStatus",
+        "PublicLetterStatusEnum": "coalition.api.serializers.LETTER_STATUS_CHOICES",
+        "EndorsementStateEnum": "coalition.letters.models.EndorsementState",
+        "SignatureStateEnum": "coalition.letters.models.SignatureState",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 LOGGING = {
@@ -394,3 +448,12 @@ COALITION_TRUSTED_PROXY_COUNT = env.int("COALITION_TRUSTED_PROXY_COUNT", default
 
 # A completed workflow publishes what its approvers signed off (coalition.letters.signoff).
 WAGTAIL_FINISH_WORKFLOW_ACTION = "coalition.letters.workflow_actions.publish_after_workflow"
+
+# --- the partner API's webhooks ----------------------------------------------------------------
+# Deliveries go to public HTTPS addresses only; development and the test suite may allow
+# plain HTTP and addresses on this machine (a receiver they run themselves).
+COALITION_WEBHOOK_ALLOW_HTTP = env.bool("COALITION_WEBHOOK_ALLOW_HTTP", default=False)
+COALITION_WEBHOOK_ALLOW_PRIVATE = env.bool("COALITION_WEBHOOK_ALLOW_PRIVATE", default=False)
+COALITION_WEBHOOK_TIMEOUT_SECONDS = env.float("COALITION_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Seconds to wait before each retry; a delivery is given up after the last one.
+COALITION_WEBHOOK_RETRY_DELAYS = [60, 300, 1800, 7200, 21600, 43200]

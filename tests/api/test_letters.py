@@ -9,7 +9,9 @@ pytestmark = pytest.mark.django_db
 def test_api_root_lists_the_resources(client):
     response = client.get("/api/v1/")
     assert response.status_code == 200
-    assert set(response.json()) == {"letters", "organizations"}
+    assert set(response.json()) == {
+        "letters", "organizations", "partner_signatures", "partner_endorsements", "schema", "docs"
+    }  # fmt: skip
 
 
 def test_letters_endpoint_shows_public_letters_without_emails(client, index):
@@ -29,8 +31,8 @@ def test_letters_endpoint_shows_public_letters_without_emails(client, index):
     assert [r["title"] for r in results] == ["Public letter"]
     body = response.content.decode()
     assert "minister@gov.example" not in body
-    assert results[0]["lead_organization"] == {"slug": lead.slug, "name": "Lead Group"}
-    assert results[0]["co_drafting_organizations"] == [{"slug": co.slug, "name": "Co Group"}]
+    assert results[0]["organizations"]["lead"] == {"slug": lead.slug, "name": "Lead Group"}
+    assert results[0]["organizations"]["co_drafters"] == [{"slug": co.slug, "name": "Co Group"}]
     assert results[0]["url"] == "http://testserver" + letter.url
 
 
@@ -77,7 +79,7 @@ def test_a_letter_counts_approved_endorsements_including_undisclosed_without_nam
     endorsement_for(letter, state="pending_review")
     endorsement_for(letter, state="needs_reconfirmation")
     response = client.get(f"/api/v1/letters/{letter.slug}/")
-    assert response.json()["endorsements_count"] == 2
+    assert response.json()["counts"]["endorsements"] == 2
     assert "Secret Group" not in response.content.decode()
 
 
@@ -99,9 +101,9 @@ def test_a_letter_counts_confirmed_signatures_only_and_names_no_signer(client, i
     endorsement_for(letter)
     response = client.get("/api/v1/letters/")
     rows = {row["slug"]: row for row in response.json()["results"]}
-    assert rows[letter.slug]["signatures_count"] == 3 and rows[letter.slug]["endorsements_count"] == 2
-    assert rows[other.slug]["signatures_count"] == 0
-    assert client.get(f"/api/v1/letters/{letter.slug}/").json()["signatures_count"] == 3
+    assert rows[letter.slug]["counts"] == {"signatures": 3, "endorsements": 2}
+    assert rows[other.slug]["counts"]["signatures"] == 0
+    assert client.get(f"/api/v1/letters/{letter.slug}/").json()["counts"]["signatures"] == 3
     assert "example.org" not in response.content.decode() and "Khalil" not in response.content.decode()
 
 
