@@ -5,6 +5,8 @@ import re
 import pytest
 import schemathesis
 import yaml
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -83,9 +85,17 @@ def api_schema(db, letter, org_a, key_a, settings):
     }
     SignatureFactory(letter=letter, source_organization=org_a, consents=[org_a])
     endorsement_for(letter, org_a)
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
-    schema.key = key_a
-    return schema
+    # As Django's test client does: the requests share the test's transaction, so the end of a
+    # request must not close the database connection under it.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+        schema.key = key_a
+        yield schema
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
