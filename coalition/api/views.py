@@ -59,6 +59,7 @@ class HasApiKey(BasePermission):
 
 
 @extend_schema(
+    tags=["about"],
     summary="The API's resources",
     responses={200: {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}},
 )

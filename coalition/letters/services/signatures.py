@@ -488,10 +488,13 @@ def signature_confirm(*, signature: Signature) -> Signature:
     if signature.email_confirmed_at is None:
         signature.email_confirmed_at = now
     if signature.state == State.PENDING_CONFIRMATION:
+        from coalition.api.webhooks import webhooks_signature_confirmed  # the api app builds on this one
+
         signature.state = State.CONFIRMED
         signature.confirmed_at = now
         signature.state_changed_at = now
         _tally_add(signature, +1)
+        webhooks_signature_confirmed(signature=signature)  # owed in this transaction, sent after it
     signature.save(update_fields=["email_confirmed_at", "state", "confirmed_at", "state_changed_at"])
     return signature
 
@@ -524,9 +527,12 @@ def signature_approve(*, signature: Signature, acting_user) -> Signature:
         return signature
     now = timezone.now()
     if signature.email_confirmed_at is not None:
+        from coalition.api.webhooks import webhooks_signature_confirmed  # the api app builds on this one
+
         signature.state = State.CONFIRMED
         signature.confirmed_at = now
         _tally_add(signature, +1)
+        webhooks_signature_confirmed(signature=signature)  # owed in this transaction, sent after it
     else:
         signature.state = State.PENDING_CONFIRMATION
     signature.suspect_reason = ""
