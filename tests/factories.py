@@ -121,6 +121,7 @@ def letter_form_data(letter=None, *, body: str = "<p>We ask you to act.</p>", **
         "closing": getattr(letter, "closing", "Yours sincerely,"),
         "language": "en",
         "text_direction": "auto",
+        "delivery_mode": "coalition",
         "recipients": inline_formset([]),
         "updates": inline_formset([]),
         "related_actions": inline_formset([]),

@@ -198,6 +198,23 @@ class SignatureCreateSerializer(StrictInputSerializer):
         allow_blank=True,
         help_text="The organization that brought the signer in. With an API key: the key's own (the default).",
     )
+    region = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        validators=[validate_single_line],
+        help_text=(
+            "Letters in constituent mode: the signer's region (state, district), such as `CA` or `US:CA`. "
+            "Required when the signer's country has regions on the letter's recipient lists."
+        ),
+    )
+    personal_message = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        validators=[validate_multiline, validate_no_formula],
+        help_text="Constituent letters that allow it: a paragraph of the signer's own, added to their message.",
+    )
 
 
 class SignatureAcceptedSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from coalition.delivery.constituent_form import constituent_region_check
 from coalition.letters.models import LetterPage, Signature
 from coalition.letters.models.pages import embed_origin_list
 from coalition.letters.services import letter_accepts_signatures, letter_consent_offers, signature_create
@@ -76,7 +77,8 @@ def api_signature_create(*, letter: LetterPage, data: dict, api_key: ApiKey | No
     """Sign with validated input; the outcome (new, repeat, held) is deliberately not returned.
 
     Raises rest_framework ValidationError for consents or a source the letter does not
-    offer, and LetterClosed when the letter does not take signatures.
+    offer (or, in constituent mode, a region its lists do not cover), and LetterClosed
+    when the letter does not take signatures.
     """
     if not letter_accepts_signatures(letter):
         raise LetterClosed()
@@ -101,6 +103,12 @@ def api_signature_create(*, letter: LetterPage, data: dict, api_key: ApiKey | No
         source = api_key.organization.slug
     elif source and not Organization.objects.filter(slug=source).exists():
         raise exceptions.ValidationError({"source": [_("There is no organization with this slug.")]})
+    region = data.get("region", "").strip()
+    if letter.delivery_mode == "constituent":
+        try:
+            region = constituent_region_check(letter=letter, country=data["country"], region=region)
+        except ValidationError as error:
+            raise exceptions.ValidationError({"region": error.messages}) from None
     try:
         signature_create(
             letter=letter,
@@ -111,6 +119,8 @@ def api_signature_create(*, letter: LetterPage, data: dict, api_key: ApiKey | No
             city=data["city"].strip(),
             title=data.get("title", "").strip(),
             comment=data.get("comment", "").strip(),
+            region=region,
+            personal_message=data.get("personal_message", "").strip(),
             show_name=data["show_name_publicly"],
             show_full_name=data["show_full_name"],
             consent_organization_ids=[offers[slug] for slug in data["contact_consent"]],

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.images import get_image_model
 
+from coalition.delivery.models import DecisionMaker, RecipientList
 from coalition.letters.models import (
     Endorsement,
     EndorsementNotice,
@@ -99,7 +100,35 @@ def _organization(data: dict, editor, result: DemoResult) -> Organization:
     return org
 
 
-def _letter(data: dict, index, organizations: dict, editor, seed: int, result: DemoResult) -> LetterPage:
+def _recipient_lists() -> dict[str, RecipientList]:
+    """The demo's recipient lists and their decision makers, found by name and external ID."""
+    lists = {}
+    for data in demo_content.RECIPIENT_LISTS:
+        recipient_list, _created = RecipientList.objects.get_or_create(
+            name=data["name"], defaults={"description": data["description"], "region_label": data["region_label"]}
+        )
+        people = []
+        for external_id, name, region in data["decision_makers"]:
+            person, _created = DecisionMaker.objects.get_or_create(
+                external_id=external_id,
+                defaults={
+                    "name": name,
+                    "title": "Senator",
+                    "office": "United States Senate",
+                    "email": "senator." + name.split()[-1].lower() + "@senate.example",
+                    "country": "US",
+                    "region": region,
+                },
+            )
+            people.append(person)
+        recipient_list.decision_makers.add(*people)
+        lists[recipient_list.name] = recipient_list
+    return lists
+
+
+def _letter(
+    data: dict, index, organizations: dict, editor, seed: int, result: DemoResult, recipient_lists: dict
+) -> LetterPage:
     letter = LetterPage.objects.child_of(index).filter(slug=data["slug"]).first()
     if letter:
         return letter
@@ -125,8 +154,12 @@ def _letter(data: dict, index, organizations: dict, editor, seed: int, result: D
         thank_you_message=data["thank_you"],
         donate_url=data["donate_url"],
         share_text=data["share_text"],
+        delivery_mode=data.get("delivery_mode", "coalition"),
+        constituent_digest=data.get("constituent_digest", False),
+        allow_personal_message=data.get("allow_personal_message", True),
         owner=editor,
     )
+    letter.recipient_lists.set([recipient_lists[name] for name in data.get("recipient_lists", [])])
     for position, recipient in enumerate(data["recipients"]):
         letter.recipients.add(LetterRecipient(sort_order=position, **recipient))
     for position, update in enumerate(data["updates"]):
@@ -249,8 +282,9 @@ def demo_load() -> DemoResult:
         _home, index = site_structure_ensure()
         organizations = {data["slug"]: _organization(data, editor, result) for data in demo_content.ORGANIZATIONS}
         Organization.objects.filter(slug__in=demo_content.ASKS_SIGNER_CONSENT).update(asks_signer_consent=True)
+        recipient_lists = _recipient_lists()
         for seed, data in enumerate(demo_content.LETTERS):
-            letter = _letter(data, index, organizations, editor, seed, result)
+            letter = _letter(data, index, organizations, editor, seed, result, recipient_lists)
             _endorsements(letter, data, organizations, editor)
             _signatures(letter, demo_content.DEMO_SIGNATURES.get(letter.slug, 0))
         # Demo contacts live at .example addresses: the emails these sign-ons owe are

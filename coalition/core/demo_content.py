@@ -139,6 +139,26 @@ ORGANIZATIONS = [
     },
 ]
 
+# Decision makers the constituent letter (000) writes to: invented senators, two per state,
+# at .example addresses (nothing is ever sent to a real office from the demo).
+RECIPIENT_LISTS = [
+    {
+        "name": "US Senate",
+        "description": "Demo list: fictional senators for four states, two each.",
+        "region_label": "State",
+        "decision_makers": [
+            ("demo-us-senate-ca-1", "Rosalind Achterberg", "CA"),
+            ("demo-us-senate-ca-2", "Tomas Villanueva-Hart", "CA"),
+            ("demo-us-senate-il-1", "Harriet Quenneville", "IL"),
+            ("demo-us-senate-il-2", "Abel Nakashima", "IL"),
+            ("demo-us-senate-ny-1", "Eleanor Hartwell", "NY"),
+            ("demo-us-senate-ny-2", "Desmond Okafor-Lang", "NY"),
+            ("demo-us-senate-or-1", "Marcus Delacroix-Reyes", "OR"),
+            ("demo-us-senate-or-2", "Greta Sandoval", "OR"),
+        ],
+    },
+]
+
 LETTERS = [
     # 000: Physicians for Human Rights, to each reader's senators, 2013.
     {
@@ -166,10 +186,11 @@ LETTERS = [
             "<p>The US Senate can add its weight to a referral. Write to your senators today and ask "
             "them to stand with the victims.</p>"
         ),
-        "recipients_line": "Dear Senator,",
+        "recipients_line": "Dear [Decision Maker],",
         "body": (
-            "<p>I am asking for your support for Senate Resolution 219, which urges that the situation "
-            "in Syria be referred to the International Criminal Court (ICC).</p>"
+            "<p>My name is [Your Name] and I am one of your constituents in [Your City]. I am asking for "
+            "your support for Senate Resolution 219, which urges that the situation in Syria be referred "
+            "to the International Criminal Court (ICC).</p>"
             "<p>Since fighting began in March 2011, more than 100,000 people are reported to have died. "
             "Some 2 million Syrians have become refugees, and millions more are displaced inside the "
             "country. Forces loyal to President Bashar al-Assad and their allies stand accused of "
@@ -196,11 +217,16 @@ LETTERS = [
         ),
         "closing": "Sincerely,",
         "language": "en",
-        "status": "closed",
+        "status": "open_for_signatures",
         "signature_goal": 10000,
         "deadline": None,
         "lead": "physicians-for-human-rights",
         "co_drafters": [],
+        # Each signer's own copy goes to the two senators of the state they choose.
+        "delivery_mode": "constituent",
+        "recipient_lists": ["US Senate"],
+        "constituent_digest": False,
+        "allow_personal_message": True,
         "recipients": [
             {
                 "name": "Eleanor Hartwell",

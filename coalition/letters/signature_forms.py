@@ -175,13 +175,34 @@ class SignatureForm(AccessibleFormMixin, forms.Form):
         widget=QuestionInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )
 
-    def __init__(self, *args, consent_offers=(), source: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        consent_offers=(),
+        source: str = "",
+        constituent=None,
+        country: str = "",
+        region: str = "",
+        **kwargs,
+    ):
+        """`constituent`: a delivery.constituent_form.ConstituentSetup for a letter in constituent mode,
+        which adds the region and personal paragraph fields; `country` and `region` pre-fill them
+        (from "Find your decision makers")."""
         super().__init__(*args, **kwargs)
         self.consent_offers = list(consent_offers)
         for offer in self.consent_offers:
             self.fields[f"consent_{offer.organization.pk}"] = forms.BooleanField(label=offer.text, required=False)
         if not self.is_bound:
             self.initial["source"] = source
+        self.constituent = constituent
+        self.constituent_preview = None  # set by the view that builds the form
+        self.initial_country = ""
+        if constituent is not None:
+            self._constituent_fields_add(constituent)
+            if not self.is_bound:
+                self.initial_country = country if country in countries else ""
+                self.initial["country"] = self.initial_country
+                self.initial["region"] = region
         # The question is only known once the challenge is issued, which a valid submission never needs.
         self.fields["answer"].label = _answer_label(self)
 
@@ -200,7 +221,46 @@ class SignatureForm(AccessibleFormMixin, forms.Form):
     @property
     def consent_offers_key(self) -> str:
         """What the fields of a form nobody has filled in depend on besides the language (their cache key)."""
-        return "|".join(f"{offer.organization.pk}:{offer.text}" for offer in self.consent_offers)
+        key = "|".join(f"{offer.organization.pk}:{offer.text}" for offer in self.consent_offers)
+        # A constituent letter's form may come with its country chosen ("Find your decision makers").
+        return f"{key}|country={self.initial_country}" if self.initial_country else key
+
+    def _constituent_fields_add(self, setup) -> None:
+        label = setup.region_label
+        self.fields["region"] = forms.CharField(
+            label=label,
+            required=False,  # required when the chosen country has regions on the lists: see clean()
+            max_length=110,
+            validators=[validate_single_line],
+            help_text=_("Your message goes to the decision makers who represent your %(region)s.")
+            % {"region": label.lower()},
+            widget=forms.Select(
+                choices=[("", _("Choose your %(region)s") % {"region": label.lower()}), *setup.region_choices()],
+                attrs={"autocomplete": "address-level1", "data-constituent-region": ""},
+            ),
+        )
+        self.fields["region"].widget.attrs.pop("maxlength", None)  # a select has no length
+        if setup.personal_message:
+            self.fields["personal_message"] = forms.CharField(
+                label=_("Your own paragraph (optional)"),
+                max_length=2000,
+                required=False,
+                validators=[validate_multiline, validate_no_formula],
+                help_text=_("Added to your message after the letter; up to 2,000 characters. Not published."),
+                widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+            )
+
+    def _constituent_clean(self, cleaned: dict) -> None:
+        from coalition.delivery.constituent_form import constituent_region_resolve
+
+        if "region" in self.errors or "country" in self.errors:
+            return
+        try:
+            cleaned["region"] = constituent_region_resolve(
+                setup=self.constituent, country=cleaned.get("country", ""), value=cleaned.get("region", "")
+            )
+        except ValidationError as error:
+            self.add_error("region", error)
 
     def is_bot(self) -> bool:
         """The honeypot is filled: only software that reads the HTML, not the page, does that."""
@@ -213,6 +273,8 @@ class SignatureForm(AccessibleFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.constituent is not None:
+            self._constituent_clean(cleaned)
         if self.errors:
             return cleaned  # the challenge stays unspent until the rest is right
         if not challenge_verify(
@@ -243,6 +305,8 @@ class SignatureForm(AccessibleFormMixin, forms.Form):
                 offer.organization.pk for offer in self.consent_offers if data.get(f"consent_{offer.organization.pk}")
             ],
             "source": data.get("source") or "",
+            "region": data.get("region") or "",
+            "personal_message": (data.get("personal_message") or "").strip(),
         }
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "coalition.orgs",
     "coalition.letters",
     "coalition.api",
+    "coalition.delivery",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -188,9 +189,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     # Webhook deliveries whose task a dead broker dropped, or whose worker died mid-send.
+    "delivery-sweep-messages": {
+        "task": "delivery.sweep_messages",
+        "schedule": crontab(minute="*"),
+    },
     "api-sweep-webhook-deliveries": {
         "task": "api.sweep_webhook_deliveries",
         "schedule": crontab(minute="*"),
+    },
+    # Constituent messages of letters with "one digest a day": one email per decision maker.
+    "delivery-build-constituent-digests": {
+        "task": "delivery.build_constituent_digests",
+        "schedule": crontab(hour="7", minute="0"),
     },
 }
 
@@ -457,3 +467,9 @@ COALITION_WEBHOOK_ALLOW_PRIVATE = env.bool("COALITION_WEBHOOK_ALLOW_PRIVATE", de
 COALITION_WEBHOOK_TIMEOUT_SECONDS = env.float("COALITION_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Seconds to wait before each retry; a delivery is given up after the last one.
 COALITION_WEBHOOK_RETRY_DELAYS = [60, 300, 1800, 7200, 21600, 43200]
+
+# --- delivery to decision makers (coalition/delivery/) --------------------------------------------
+# At most this many emails a minute to one recipient domain (a ministry's mail server).
+COALITION_DELIVERY_PER_DOMAIN_PER_MINUTE = env.int("COALITION_DELIVERY_PER_DOMAIN_PER_MINUTE", default=30)
+# Seconds before each retry of a temporary failure; then the message is given up.
+COALITION_DELIVERY_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]

@@ -96,7 +96,10 @@ def test_the_pdf_lists_every_named_signatory_once_and_nobody_else(letter, django
         assert hidden not in text
     assert document.signatures_count == 40
     assert document.organizations_count == 4  # approved endorsements, named or not
-    assert "Signed by 4 organizations and 40 individuals" in text
+    # The count is every confirmed signer; the list holds those who agreed to be named.
+    assert document.individuals_count == 41
+    assert "Signed by 4 organizations and 41 individuals" in text
+    assert "1 more confirmed signer asked not to be named." in " ".join(text.split())
     assert "Syrian Archive" in text and "Families for Truth" in text and "Named Partner" in text
     assert "Quiet Partner" not in text
     assert "1 organization that asked not to be named" in text
@@ -205,6 +208,16 @@ def test_asking_twice_for_the_same_inputs_gives_one_record_and_a_redelivered_tas
     assert again.pk == first.pk and LetterDocument.objects.count() == 1
     assert documents.letter_pdf_build(document_id=first.pk) is None  # claimed already: nothing happens
     assert LetterDocument.objects.get(pk=first.pk).file.name == first.file.name
+
+
+def test_a_signer_who_asked_not_to_be_named_still_changes_the_count_so_the_pdf_is_built_again(letter):
+    sign(letter, 1)
+    first = build(letter)
+    sign(letter, 2, show_name=False)  # not in the list, but in "Signed by … individuals"
+    second = build(letter)
+    assert second.pk != first.pk
+    assert (first.individuals_count, second.individuals_count) == (1, 2)
+    assert second.signatures_count == first.signatures_count == 1
 
 
 def test_new_signatures_reuse_the_unchanged_chunks_and_the_old_pdf_stays_until_the_new_one_is_ready(letter):

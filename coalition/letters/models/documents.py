@@ -36,7 +36,8 @@ class LetterDocument(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
     organizations_count = models.PositiveIntegerField(default=0)
-    signatures_count = models.PositiveIntegerField(default=0)
+    signatures_count = models.PositiveIntegerField(default=0)  # listed by name in it
+    individuals_count = models.PositiveIntegerField(default=0)  # confirmed individuals, named or not
     text_hash = models.CharField(max_length=64, blank=True)
     signatories_hash = models.CharField(max_length=64, blank=True)
     revision = models.ForeignKey(

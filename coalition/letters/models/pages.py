@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -5,7 +6,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -254,6 +255,37 @@ class LetterPage(RoutablePageMixin, Page):
         validators=[validate_embed_origins],
     )
 
+    # Delivery (coalition.delivery): who the letter goes to, and how.
+    delivery_mode = models.CharField(
+        _("delivery"),
+        max_length=12,
+        choices=[
+            ("coalition", _("Coalition delivery: the signed letter and its PDF go to the recipients")),
+            ("constituent", _("Constituent messages: each signer's copy goes to their own decision makers")),
+        ],
+        default="coalition",
+    )
+    recipient_lists = ParentalManyToManyField(
+        "delivery.RecipientList",
+        verbose_name=_("recipient lists"),
+        blank=True,
+        related_name="letters",
+        help_text=_(
+            "Coalition delivery: everyone on these lists receives the letter. Constituent messages: each signer "
+            "writes to the decision makers on these lists for their country and region."
+        ),
+    )
+    constituent_digest = models.BooleanField(
+        _("one digest a day"),
+        default=False,
+        help_text=_("Constituent messages: send each decision maker one email a day with all the new messages."),
+    )
+    allow_personal_message = models.BooleanField(
+        _("signers may add a paragraph"),
+        default=True,
+        help_text=_("Constituent messages: a paragraph of the signer's own, added to their copy."),
+    )
+
     pdf_public = models.BooleanField(
         _("signed PDF public"),
         default=False,
@@ -305,11 +337,23 @@ class LetterPage(RoutablePageMixin, Page):
         FieldPanel("share_text"),
         FieldPanel("embed_origins"),
     ]
+    delivery_panels = [
+        HelpPanel(
+            content=_(
+                "Constituent messages may use [Decision Maker], [Your Name] and [Your City] in the letter text: "
+                "they are filled in for each message, and signers see a preview before they sign."
+            )
+        ),
+        FieldPanel("delivery_mode", widget=forms.RadioSelect),
+        FieldPanel("recipient_lists", widget=forms.CheckboxSelectMultiple),
+        FieldRowPanel([FieldPanel("constituent_digest"), FieldPanel("allow_personal_message")]),
+    ]
 
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Letter")),
             ObjectList(campaign_panels, heading=_("Campaign")),
+            ObjectList(delivery_panels, heading=_("Delivery")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
             ObjectList(Page.settings_panels, heading=_("Settings")),
         ]
@@ -372,6 +416,8 @@ class LetterPage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         from django.utils.functional import SimpleLazyObject
 
+        from coalition.delivery.history import letter_delivery_history
+
         from ..selectors import letter_endorsers, letter_share_links, letter_signature_summary
         from ..services import letter_accepts_signatures, signature_counts_version
 
@@ -382,6 +428,7 @@ class LetterPage(RoutablePageMixin, Page):
         context["signature_summary"] = SimpleLazyObject(lambda: letter_signature_summary(letter=self))
         context["signatures_version"] = signature_counts_version(self.pk)
         context["accepts_signatures"] = letter_accepts_signatures(self)
+        context["deliveries"] = letter_delivery_history(letter=self)
         if context["accepts_signatures"]:
             from ..views.signatures import signature_form
 

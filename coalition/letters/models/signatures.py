@@ -76,6 +76,11 @@ class Signature(models.Model):
         _("show the full name"), default=False, help_text=_("Otherwise the first name and the last initial.")
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Constituent messages (coalition.delivery): where the signer votes, and their own words.
+    region = models.CharField(_("region"), max_length=100, blank=True, validators=[validate_single_line])
+    personal_message = models.TextField(
+        _("personal paragraph"), max_length=2000, blank=True, validators=[validate_multiline]
+    )
 
     source_organization = models.ForeignKey(
         "orgs.Organization",

@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import formats, timezone
 from django_countries import countries
 
-from ..models import Endorsement, EndorsementState, LetterPage, Signature, SignatureState
+from ..models import Endorsement, EndorsementState, LetterPage, Signature, SignatureState, SignatureTally
 from ..models.signatures import signer_public_name
 from ..text import LetterText
 
@@ -33,9 +33,18 @@ _FSI, _PDI = "\u2068", "\u2069"  # bidi isolates: an Arabic name does not reorde
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def listed_signatures(letter: LetterPage):
-    """Confirmed signatures whose signers agreed to be listed: the PDF's individual signatories."""
-    return Signature.objects.filter(letter=letter, state=SignatureState.CONFIRMED, show_name=True)
+def listed_signatures(letter: LetterPage, *, confirmed_after=None, confirmed_until=None):
+    """Confirmed signatures whose signers agreed to be listed: the PDF's individual signatories.
+
+    `confirmed_after` / `confirmed_until` keep those counted in that window (after, up to and
+    including until): the new signatories of a delivery's addendum.
+    """
+    signatures = Signature.objects.filter(letter=letter, state=SignatureState.CONFIRMED, show_name=True)
+    if confirmed_after is not None:
+        signatures = signatures.filter(confirmed_at__gt=confirmed_after)
+    if confirmed_until is not None:
+        signatures = signatures.filter(confirmed_at__lte=confirmed_until)
+    return signatures
 
 
 def signatories_fingerprint(letter: LetterPage) -> str:
@@ -64,7 +73,8 @@ class FrontMatter:
     organizations: list[PdfOrganization]
     organizations_count: int  # approved endorsements of the current text, named or not
     unnamed_count: int  # undisclosed organizations not to be named in the PDF
-    signatories_count: int
+    signatories_count: int  # listed by name: those who agreed to be named
+    individuals_count: int = 0  # every confirmed individual signature, named or not
     recipients: list = field(default_factory=list)
     as_of: object = None
 
@@ -81,6 +91,11 @@ def _logo_name(organization) -> str:
         return image.get_rendition("max-360x160|format-png").file.name
     except (OSError, ValueError):
         return ""  # an unreadable stored image: the organization is listed without its logo
+
+
+def confirmed_individuals(letter: LetterPage) -> int:
+    """Every confirmed individual signature, from the per-country tallies (never a COUNT over signatures)."""
+    return SignatureTally.objects.filter(letter=letter).aggregate(total=Sum("confirmed"))["total"] or 0
 
 
 def front_matter(letter: LetterPage, *, signatories_count: int) -> FrontMatter:
@@ -121,6 +136,8 @@ def front_matter(letter: LetterPage, *, signatories_count: int) -> FrontMatter:
         organizations_count=total,
         unnamed_count=total - len(organizations),
         signatories_count=signatories_count,
+        # At least the names listed: a tally behind by a moment must not say fewer than the list.
+        individuals_count=max(confirmed_individuals(letter), signatories_count),
         recipients=list(letter.recipients.all()),
         as_of=timezone.now(),
     )
@@ -160,13 +177,17 @@ class Line:
         return self.signature_id == 0
 
 
-def signatory_lines(letter: LetterPage, *, group_by_country: bool, batch: int = 5000) -> Iterator[Line]:
+def signatory_lines(
+    letter: LetterPage, *, group_by_country: bool, batch: int = 5000, confirmed_after=None, confirmed_until=None
+) -> Iterator[Line]:
     """The list, line by line, straight from the database (bounded memory for a million names).
 
     In confirmation order; grouped, by country name with a heading and count per country,
-    then in confirmation order within the country.
+    then in confirmation order within the country. `confirmed_after` / `confirmed_until`:
+    only the signatories counted in that window (see listed_signatures).
     """
-    rows = listed_signatures(letter).values_list("pk", "first_name", "last_name", "show_full_name", "city", "country")
+    listed = listed_signatures(letter, confirmed_after=confirmed_after, confirmed_until=confirmed_until)
+    rows = listed.values_list("pk", "first_name", "last_name", "show_full_name", "city", "country")
     country_names: dict[str, str] = {}  # django-countries takes 60 µs a name: once per country, not per signer
     if not group_by_country:
         for pk, first, last, full, city, country in rows.order_by("pk").iterator(chunk_size=batch):
@@ -175,7 +196,7 @@ def signatory_lines(letter: LetterPage, *, group_by_country: bool, batch: int = 
                 name = country_names[country] = countries.name(country) if country else ""
             yield Line(signatory_line(signer_public_name(first, last, full), city, name), pk)
         return
-    counts = dict(listed_signatures(letter).values_list("country").annotate(n=Count("pk")).order_by())
+    counts = dict(listed.values_list("country").annotate(n=Count("pk")).order_by())
     ordered = sorted(counts, key=lambda code: (countries.name(code) if code else "~").casefold())
     for code in ordered:
         label = countries.name(code) if code else ""
@@ -219,12 +240,20 @@ def chunk_key(lines: list[Line], *, language: str, direction: str) -> str:
 
 
 def signatory_chunks(
-    letter: LetterPage, *, group_by_country: bool, language: str, direction: str, list_digest
+    letter: LetterPage,
+    *,
+    group_by_country: bool,
+    language: str,
+    direction: str,
+    list_digest,
+    confirmed_after=None,
+    confirmed_until=None,
 ) -> Iterator[Chunk]:
     """The list cut into chunks, each with its key; `list_digest` (a hashlib object) sees every line."""
     lines: list[Line] = []
     index = 0
-    for line in signatory_lines(letter, group_by_country=group_by_country):
+    window = {"confirmed_after": confirmed_after, "confirmed_until": confirmed_until}
+    for line in signatory_lines(letter, group_by_country=group_by_country, **window):
         list_digest.update(line.text.encode() + b"\n")
         lines.append(line)
         if len(lines) == LINES_PER_CHUNK:

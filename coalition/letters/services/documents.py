@@ -69,6 +69,8 @@ def _inputs_key(letter: LetterPage, *, language: str, group_by_country: bool) ->
         ),
         "|".join(str(recipient) for recipient in letter.recipients.values_list("name", "title")),
         content.signatories_fingerprint(letter),
+        # The count on the front page includes signers who asked not to be named.
+        str(content.confirmed_individuals(letter)),
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -209,8 +211,8 @@ def _front_html(front: content.FrontMatter, *, language: str, direction: str, gr
     summary = _("Signed by %(organizations)s and %(individuals)s as of %(date)s.") % {
         "organizations": ngettext("%(n)s organization", "%(n)s organizations", front.organizations_count)
         % {"n": formats.number_format(front.organizations_count, force_grouping=True)},
-        "individuals": ngettext("%(n)s individual", "%(n)s individuals", front.signatories_count)
-        % {"n": formats.number_format(front.signatories_count, force_grouping=True)},
+        "individuals": ngettext("%(n)s individual", "%(n)s individuals", front.individuals_count)
+        % {"n": formats.number_format(front.individuals_count, force_grouping=True)},
         "date": date,
     }
     return render_to_string(
@@ -229,6 +231,7 @@ def _front_html(front: content.FrontMatter, *, language: str, direction: str, gr
             "unnamed_count": front.unnamed_count,
             "summary_line": summary,
             "signatories_count": front.signatories_count,
+            "unlisted_count": front.individuals_count - front.signatories_count,
             "signatories_line": signatories_line,
         },
     )
@@ -416,6 +419,7 @@ def _build(document: LetterDocument, letter: LetterPage, work: Path, *, language
         pages=merged.pages,
         organizations_count=front.organizations_count,
         signatures_count=names_total,
+        individuals_count=front.individuals_count,
         text_hash=front.text.hash,
         signatories_hash=signatories_hash,
         revision_id=letter.live_revision_id,

@@ -371,6 +371,8 @@ def signature_create(
     source: str = "",
     channel: str = Signature.Channel.FORM,
     ip: str = "",
+    region: str = "",
+    personal_message: str = "",
 ) -> SignOutcome:
     """Record a signature, or recognise the person's earlier one; owe them the right email.
 
@@ -394,6 +396,8 @@ def signature_create(
         "city": city,
         "title": title,
         "comment": comment,
+        "region": region,
+        "personal_message": personal_message,
         "show_name": show_name,
         "show_full_name": show_name and show_full_name,
         "language": letter.language,
@@ -471,6 +475,14 @@ def _signature_again(signature: Signature, *, fields: dict, consents: list[Conse
 # --- the signer's links ------------------------------------------------------------------------
 
 
+def _constituent_messages(signature: Signature) -> None:
+    """A constituent letter: the signer's messages to their decision makers, written in this transaction."""
+    if signature.letter.delivery_mode == "constituent":
+        from coalition.delivery.constituent import constituent_messages_create  # the delivery app builds on this one
+
+        constituent_messages_create(signature=signature)
+
+
 def _lock(signature: Signature) -> Signature:
     return Signature.objects.select_for_update().select_related("letter").get(pk=signature.pk)
 
@@ -495,6 +507,7 @@ def signature_confirm(*, signature: Signature) -> Signature:
         signature.state_changed_at = now
         _tally_add(signature, +1)
         webhooks_signature_confirmed(signature=signature)  # owed in this transaction, sent after it
+        _constituent_messages(signature)
     signature.save(update_fields=["email_confirmed_at", "state", "confirmed_at", "state_changed_at"])
     return signature
 
@@ -533,6 +546,7 @@ def signature_approve(*, signature: Signature, acting_user) -> Signature:
         signature.confirmed_at = now
         _tally_add(signature, +1)
         webhooks_signature_confirmed(signature=signature)  # owed in this transaction, sent after it
+        _constituent_messages(signature)
     else:
         signature.state = State.PENDING_CONFIRMATION
     signature.suspect_reason = ""

@@ -17,6 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from coalition.core.ratelimit import client_ip
+from coalition.delivery.constituent_form import constituent_preview, constituent_setup
 from coalition.orgs.forms import add_service_error
 
 from ..models import LetterPage, Signature, SignatureState
@@ -39,11 +40,40 @@ ALLOWED = ("GET", "POST")
 
 
 def signature_form(letter: LetterPage, request, data=None) -> SignatureForm:
-    """The form for this letter: its organizations' consent boxes, the `?source=` it came with."""
+    """The form for this letter: its organizations' consent boxes, the `?source=` it came with.
+
+    A constituent letter's form also asks for the region and carries the panel that says who
+    the message goes to, with its preview: for `?country=&region=` ("Find your decision
+    makers"), or for what a form sent back with errors said.
+    """
     source = request.GET.get("source", "")[:100] if request.method == "GET" else ""
     if not slug_re.match(source):
         source = ""  # a mistyped ?source= must not make the hidden field, and so every submission, fail
-    return SignatureForm(data, consent_offers=letter_consent_offers(letter), source=source)
+    setup = constituent_setup(letter=letter)
+    if setup is None:
+        return SignatureForm(data, consent_offers=letter_consent_offers(letter), source=source)
+    asked = data if data is not None else (request.GET if request.method == "GET" else {})
+    country = str(asked.get("country", ""))[:2].upper()
+    region = str(asked.get("region", ""))[:110]
+    signer = " ".join(str(asked.get(name, ""))[:100] for name in ("first_name", "last_name")) if data else ""
+    preview = constituent_preview(
+        letter=letter,
+        setup=setup,
+        country=country,
+        region=region,
+        signer_name=signer,
+        signer_city=str(asked.get("city", ""))[:100] if data else "",
+    )
+    form = SignatureForm(
+        data,
+        consent_offers=letter_consent_offers(letter),
+        source=source,
+        constituent=setup,
+        country=preview.country,
+        region=preview.region_value,
+    )
+    form.constituent_preview = preview
+    return form
 
 
 def _render(request, letter: LetterPage, template: str, context: dict | None = None, *, status: int = 200):
