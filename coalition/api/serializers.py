@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coalition.core.validators import validate_multiline, validate_no_formula, validate_single_line
+from coalition.delivery.history import letter_delivery_history
+from coalition.delivery.models import LetterDelivery
 from coalition.letters.models import Endorsement, LetterPage, LetterStatus
 from coalition.letters.services import letter_accepts_signatures, letter_consent_offers
 from coalition.letters.signature_forms import NAME_VALIDATORS, TEXT_VALIDATORS
@@ -68,6 +70,35 @@ class ConsentOfferSerializer(serializers.Serializer):
     organization = serializers.CharField(help_text="The organization's slug: what `contact_consent` lists.")
     text = serializers.CharField(
         help_text="The exact words to show next to the box; they are stored with the consent."
+    )
+
+
+# An enum kept inline (inside allOf): as a named enum, a second `kind` choice set would make drf-spectacular
+# rename the organizations' KindEnum, breaking partners' generated clients.
+@extend_schema_field({"allOf": [{"type": "string", "enum": LetterDelivery.Kind.values}]})
+class DeliveryKindField(serializers.ChoiceField):
+    pass
+
+
+class LetterDeliveryRecordSerializer(serializers.Serializer):
+    """One line of the letter's public delivery history (coalition.delivery.history): names, never addresses."""
+
+    kind = DeliveryKindField(
+        choices=LetterDelivery.Kind.values,
+        help_text="`delivery`: the letter was sent; `addendum`: later signatories were sent on after it.",
+    )
+    date = serializers.DateTimeField(help_text="When it was delivered.")
+    recipients = serializers.ListField(
+        child=serializers.CharField(),
+        source="recipient_names",
+        help_text="The first few recipients' names, as they were when it was sent.",
+    )
+    other_recipients = serializers.IntegerField(
+        source="others", help_text="How many more recipients it went to, not named in `recipients`."
+    )
+    organizations = serializers.IntegerField(source="organizations_count", help_text="Organizations it listed.")
+    individuals = serializers.IntegerField(
+        source="signatures_count", help_text="Individual signatories it listed (for an addendum: the new ones)."
     )
 
 
@@ -137,8 +168,12 @@ class LetterDetailSerializer(LetterSerializer):
         )
     )
 
+    deliveries = serializers.SerializerMethodField(
+        help_text="When the letter was delivered, to whom, with how many signatories; oldest first, empty until then."
+    )
+
     class Meta(LetterSerializer.Meta):
-        fields = [*LetterSerializer.Meta.fields, "embed_token"]
+        fields = [*LetterSerializer.Meta.fields, "embed_token", "deliveries"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -146,6 +181,10 @@ class LetterDetailSerializer(LetterSerializer):
         from .signing import embed_token_issue
 
         return embed_token_issue(letter=obj) if letter_accepts_signatures(obj) else None
+
+    @extend_schema_field(LetterDeliveryRecordSerializer(many=True))
+    def get_deliveries(self, obj) -> list:
+        return LetterDeliveryRecordSerializer(letter_delivery_history(letter=obj), many=True).data
 
 
 # --- signatures ----------------------------------------------------------------------------------------

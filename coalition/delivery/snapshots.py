@@ -375,7 +375,10 @@ def letter_addendum(*, letter: LetterPage, acting_user, message: str = "") -> Le
     organizations_count = Endorsement.objects.filter(
         letter=letter, state=EndorsementState.APPROVED, content_hash=text_hash
     ).count()
-    signatures_total = content.listed_signatures(letter, confirmed_until=now).count()
+    # Every confirmed signer so far, named or not (as the signed PDF counts them).
+    signatures_total = max(
+        content.confirmed_individuals(letter), content.listed_signatures(letter, confirmed_until=now).count()
+    )
     recipients = list(original.recipients)
     work = Path(tempfile.mkdtemp(prefix=f"coalition-addendum-{letter.pk}-"))
     try:
