@@ -361,7 +361,7 @@ def test_a_right_to_left_letter_mirrors_the_form_and_the_bars(live_server, brows
     page = browser_page
     page.goto(live_server.url + letter.url)
     assert page.locator("main").get_attribute("dir") == "rtl"
-    page.get_by_label("Show my name on the public list of signers").check()
+    page.get_by_label("اعرضوا اسمي في القائمة العامة للموقّعين").check()  # the Arabic interface
 
     # The bars grow from the right: Lebanon's half-length bar ends where Syria's does.
     bars = page.locator(".country-table__bar rect")

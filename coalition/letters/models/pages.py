@@ -462,6 +462,17 @@ class LetterPage(RoutablePageMixin, Page):
 
     # --- routes --------------------------------------------------------------
 
+    # Every route, and the editors' preview, speaks the letter's language (letters.i18n).
+    def serve(self, request, *args, **kwargs):
+        from ..i18n import letter_response_render
+
+        return letter_response_render(self, lambda: super(LetterPage, self).serve(request, *args, **kwargs))
+
+    def serve_preview(self, request, *args, **kwargs):
+        from ..i18n import letter_response_render
+
+        return letter_response_render(self, lambda: super(LetterPage, self).serve_preview(request, *args, **kwargs))
+
     @path("thank-you/", name="thank_you")
     def thank_you(self, request):
         return self.render(

@@ -27,13 +27,14 @@ from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from wagtail.log_actions import log
 
 from coalition.core.emails import email_canonical
 from coalition.core.ratelimit import Limit, rate_limits_hit
 from coalition.orgs.models import Organization
 
+from ..i18n import letter_translation
 from ..models import LetterPage, LetterStatus, Signature, SignatureConsent, SignatureState, SignatureTally
 from .tokens import letter_link, row_from_token, row_token
 
@@ -225,8 +226,8 @@ def signature_from_token(token: str, *, purpose: str) -> Signature | None:
 
 
 _SUBJECTS = {
-    Email.CONFIRM: "Please confirm your signature: %(title)s",
-    Email.ALREADY: "You have already signed: %(title)s",
+    Email.CONFIRM: gettext_noop("Please confirm your signature: %(title)s"),
+    Email.ALREADY: gettext_noop("You have already signed: %(title)s"),
 }
 
 
@@ -262,8 +263,10 @@ def signature_email_send(*, signature_id: int, skip_locked: bool = False) -> boo
                 "email_confirmed": signature.email_confirmed_at is not None,
                 "site_url": settings.SITE_URL,
             }
-            body = render_to_string(f"letters/emails/signature_{kind}.txt", context)
-            EmailMessage(subject=_(_SUBJECTS[kind]) % {"title": title}, body=body, to=[signature.email]).send()
+            with letter_translation(letter):  # the signer read the letter in its language
+                body = render_to_string(f"letters/emails/signature_{kind}.txt", context)
+                subject = _(_SUBJECTS[kind]) % {"title": title}
+            EmailMessage(subject=subject, body=body, to=[signature.email]).send()
             signature.emails_sent += 1
             signature.last_emailed_at = timezone.now()
             sent = True

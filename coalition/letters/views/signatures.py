@@ -124,12 +124,13 @@ def sign_by_path(request, path: str):
     served it (letters.sign_routes); anything else goes to Wagtail as usual."""
     from wagtail.views import serve as wagtail_serve
 
+    from ..i18n import letter_response_render
     from ..sign_routes import sign_route_letter
 
     letter = sign_route_letter(request, "/" + path) if request.method == "POST" else None
     if letter is None:
         return wagtail_serve(request, path + "sign/")
-    return sign(request, letter=letter)
+    return letter_response_render(letter, lambda: sign(request, letter=letter))
 
 
 def sign_sent(request, letter: LetterPage):
