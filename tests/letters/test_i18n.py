@@ -171,3 +171,21 @@ def test_every_string_of_the_public_pages_and_emails_is_translated(language):
 def test_compiled_catalogues_are_committed_and_up_to_date(language):
     folder = LOCALE / language / "LC_MESSAGES"
     assert (folder / "django.mo").stat().st_mtime >= (folder / "django.po").stat().st_mtime - 1
+
+
+def test_an_endorsers_email_about_an_arabic_letter_is_in_arabic(index):
+    from coalition.letters.models import EndorsementNotice
+    from coalition.letters.services import endorsement_notice_send
+    from tests.factories import OrganizationFactory, endorsement_for
+
+    letter = open_letter("ar", title="رسالة المنظمات")
+    endorsement = endorsement_for(letter, OrganizationFactory(name="Syrian Archive"), state="approved")
+    notice = EndorsementNotice.objects.create(
+        endorsement=endorsement, kind=EndorsementNotice.Kind.APPROVED, recipient="contact@archive.example"
+    )
+
+    assert endorsement_notice_send(notice_id=notice.pk)
+
+    (email,) = mail.outbox
+    assert email.subject == "Syrian Archive تؤيّد الآن «رسالة المنظمات»"
+    assert email.to == ["contact@archive.example"]

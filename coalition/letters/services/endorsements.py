@@ -20,12 +20,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from coalition.orgs.models import Organization
 from coalition.orgs.selectors import membership_for, organization_match, user_is_editor
 from coalition.orgs.services import organization_create, organization_logo_store, organization_unique_slug
 
+from ..i18n import letter_translation
 from ..models import (
     ACTIVE_ENDORSEMENT_STATES,
     ENDORSEMENT_TRANSITIONS,
@@ -632,14 +634,14 @@ def endorsements_text_changed(*, letter: LetterPage, acting_user=None) -> int:
 # --- emails --------------------------------------------------------------------------
 
 _SUBJECTS = {
-    Kind.CONFIRM: _("Confirm %(org)s's endorsement of “%(title)s”"),
-    Kind.ALREADY: _("%(org)s and “%(title)s”"),
-    Kind.APPROVED: _("%(org)s now endorses “%(title)s”"),
-    Kind.REJECTED: _("%(org)s's endorsement of “%(title)s” was not accepted"),
-    Kind.RECONFIRM: _("“%(title)s” changed: please reconfirm %(org)s's endorsement"),
-    Kind.WITHDRAWN: _("%(org)s's endorsement of “%(title)s” is withdrawn"),
-    Kind.INVITE: _("An invitation for %(org)s to endorse “%(title)s”"),
-    Kind.REMIND: _("Reminder: %(org)s is invited to endorse “%(title)s”"),
+    Kind.CONFIRM: gettext_lazy("Confirm %(org)s's endorsement of “%(title)s”"),
+    Kind.ALREADY: gettext_lazy("%(org)s and “%(title)s”"),
+    Kind.APPROVED: gettext_lazy("%(org)s now endorses “%(title)s”"),
+    Kind.REJECTED: gettext_lazy("%(org)s's endorsement of “%(title)s” was not accepted"),
+    Kind.RECONFIRM: gettext_lazy("“%(title)s” changed: please reconfirm %(org)s's endorsement"),
+    Kind.WITHDRAWN: gettext_lazy("%(org)s's endorsement of “%(title)s” is withdrawn"),
+    Kind.INVITE: gettext_lazy("An invitation for %(org)s to endorse “%(title)s”"),
+    Kind.REMIND: gettext_lazy("Reminder: %(org)s is invited to endorse “%(title)s”"),
 }
 
 
@@ -685,9 +687,14 @@ def endorsement_notice_send(*, notice_id: int) -> bool:
         )
         if notice is None or notice.sent_at is not None:
             return False
-        context = _notice_context(notice)
-        subject = _SUBJECTS[notice.kind] % {"org": context["organization_name"], "title": context["letter_title"]}
-        body = render_to_string(f"letters/emails/endorsement_{notice.kind}.txt", context)
+        letter = (notice.endorsement or notice.invitation).letter
+        with letter_translation(letter):  # in the letter's language, as its pages are
+            context = _notice_context(notice)
+            subject = str(_SUBJECTS[notice.kind]) % {
+                "org": context["organization_name"],
+                "title": context["letter_title"],
+            }
+            body = render_to_string(f"letters/emails/endorsement_{notice.kind}.txt", context)
         EmailMessage(subject=" ".join(subject.split()), body=body, to=[notice.recipient]).send()
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
