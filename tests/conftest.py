@@ -32,3 +32,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def small_pdf_chunks(monkeypatch, settings, tmp_path):
+    """Signed PDFs with pages of 12 names and chunks of 2 pages: a few dozen signers span several chunks."""
+    from coalition.letters.pdf import content
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    monkeypatch.setattr(content, "LINES_PER_COLUMN", 4)
+    monkeypatch.setattr(content, "LINES_PER_PAGE", 12)
+    monkeypatch.setattr(content, "LINES_PER_CHUNK", 24)

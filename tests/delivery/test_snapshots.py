@@ -42,12 +42,8 @@ REFUSED = "gone@senate.example"
 
 
 @pytest.fixture(autouse=True)
-def small_pages(monkeypatch, settings, tmp_path):
+def small_pages(small_pdf_chunks):
     """Pages of 12 names and chunks of 2 pages, as in tests/letters/test_pdf_build.py."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    monkeypatch.setattr(content, "LINES_PER_COLUMN", 4)
-    monkeypatch.setattr(content, "LINES_PER_PAGE", 12)
-    monkeypatch.setattr(content, "LINES_PER_CHUNK", 24)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from coalition.letters.models import LetterDocument, LetterDocumentChunk, LetterStatus
-from coalition.letters.pdf import content
 from coalition.letters.pdf.fetcher import AssetFetcher
 from coalition.letters.services import documents
 from coalition.orgs.models import Membership
@@ -34,12 +33,8 @@ State = LetterDocument.State
 
 
 @pytest.fixture(autouse=True)
-def small_chunks(monkeypatch, settings, tmp_path):
+def small_chunks(small_pdf_chunks):
     """Pages of 12 names and chunks of 2 pages, so a few dozen signers span several chunks."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    monkeypatch.setattr(content, "LINES_PER_COLUMN", 4)
-    monkeypatch.setattr(content, "LINES_PER_PAGE", 12)
-    monkeypatch.setattr(content, "LINES_PER_CHUNK", 24)
 
 
 @pytest.fixture
