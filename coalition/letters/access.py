@@ -18,7 +18,8 @@ def _change_page_permission() -> Permission:
 
 
 def letter_organizations(*, letter) -> list[Organization]:
-    """The lead organization first, then co-drafters in their order."""
+    """The lead organization first, then co-drafters in their order (a translation's: its letter's)."""
+    letter = getattr(letter, "organizations_letter", letter)
     organizations = [letter.lead_organization] if letter.lead_organization_id else []
     organizations += [
         c.organization for c in letter.co_drafters.select_related("organization").order_by("sort_order", "pk")

@@ -26,6 +26,7 @@ from .pages import (
 )
 from .signatures import Signature, SignatureConsent, SignatureInvalidationJob, SignatureState, SignatureTally
 from .signoff import CoalitionSignOffTask, SignOffApproval, SignOffNotice
+from .translations import LetterTranslationPage
 
 __all__ = [
     "ACTIVE_ENDORSEMENT_STATES",
@@ -48,6 +49,7 @@ __all__ = [
     "LetterRecipient",
     "LetterStatus",
     "LetterStatusChange",
+    "LetterTranslationPage",
     "LetterUpdate",
     "RelatedAction",
     "Signature",

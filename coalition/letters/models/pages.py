@@ -368,7 +368,7 @@ class LetterPage(RoutablePageMixin, Page):
     ]
 
     parent_page_types = ["letters.LetterIndexPage"]
-    subpage_types = []
+    subpage_types = ["letters.LetterTranslationPage"]
 
     class Meta:
         verbose_name = _("letter")
@@ -382,6 +382,11 @@ class LetterPage(RoutablePageMixin, Page):
             raise ValidationError({"title": error.messages}) from error
 
     # --- display -------------------------------------------------------------
+
+    @property
+    def organizations_letter(self) -> "LetterPage":
+        """The letter whose organizations write it (a translation answers with its letter)."""
+        return self
 
     @property
     def direction(self) -> str:
@@ -420,6 +425,7 @@ class LetterPage(RoutablePageMixin, Page):
 
         from ..selectors import letter_endorsers, letter_share_links, letter_signature_summary
         from ..services import letter_accepts_signatures, signature_counts_version
+        from ..translations import letter_language_versions, letter_translation_out_of_date
 
         context = super().get_context(request, *args, **kwargs)
         context["share_links"] = letter_share_links(letter=self, url=self.public_url)
@@ -429,6 +435,8 @@ class LetterPage(RoutablePageMixin, Page):
         context["signatures_version"] = signature_counts_version(self.pk)
         context["accepts_signatures"] = letter_accepts_signatures(self)
         context["deliveries"] = letter_delivery_history(letter=self)
+        context["language_versions"] = letter_language_versions(self)
+        context["translation_out_of_date"] = letter_translation_out_of_date(self)
         if context["accepts_signatures"]:
             from ..views.signatures import signature_form
 

@@ -36,6 +36,7 @@ from coalition.orgs.models import Organization
 
 from ..i18n import letter_translation
 from ..models import LetterPage, LetterStatus, Signature, SignatureConsent, SignatureState, SignatureTally
+from ..translations import letter_in_language
 from .tokens import letter_link, row_from_token, row_token
 
 logger = logging.getLogger(__name__)
@@ -203,12 +204,13 @@ def _emails_flush_soon() -> None:
     _flush_queued_until = now + seconds * 0.75
 
 
-def signature_confirm_url(signature: Signature) -> str:
-    return letter_link(signature.letter, "signature_confirm", row_token(signature, salt=CONFIRM_SALT))
+def signature_confirm_url(signature: Signature, *, letter: LetterPage | None = None) -> str:
+    """The emailed confirmation link; `letter` may be the letter in the signer's language."""
+    return letter_link(letter or signature.letter, "signature_confirm", row_token(signature, salt=CONFIRM_SALT))
 
 
-def signature_withdraw_url(signature: Signature) -> str:
-    return letter_link(signature.letter, "signature_withdraw", row_token(signature, salt=WITHDRAW_SALT))
+def signature_withdraw_url(signature: Signature, *, letter: LetterPage | None = None) -> str:
+    return letter_link(letter or signature.letter, "signature_withdraw", row_token(signature, salt=WITHDRAW_SALT))
 
 
 def signature_from_token(token: str, *, purpose: str) -> Signature | None:
@@ -250,15 +252,16 @@ def signature_email_send(*, signature_id: int, skip_locked: bool = False) -> boo
         if signature.state in FINAL_STATES and kind == Email.CONFIRM:
             sent = False  # withdrawn or invalidated meanwhile: nothing to confirm
         else:
-            letter = signature.letter
+            # The signer's emails, and the pages their links open, are in the language they signed in.
+            letter = letter_in_language(signature.letter, signature.language)
             title = " ".join(letter.title.split())
             context = {
                 "signature": signature,
                 "first_name": " ".join(signature.first_name.split()),
                 "letter_title": title,
                 "letter_url": letter.public_url,
-                "confirm_url": signature_confirm_url(signature),
-                "withdraw_url": signature_withdraw_url(signature),
+                "confirm_url": signature_confirm_url(signature, letter=letter),
+                "withdraw_url": signature_withdraw_url(signature, letter=letter),
                 "link_days": settings.COALITION_SIGNATURE_LINK_DAYS,
                 "email_confirmed": signature.email_confirmed_at is not None,
                 "site_url": settings.SITE_URL,
