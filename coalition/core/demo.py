@@ -20,6 +20,7 @@ from coalition.letters.models import (
     LetterRecipient,
     LetterStatus,
     LetterStatusChange,
+    LetterTranslationPage,
     LetterUpdate,
     RelatedAction,
     Signature,
@@ -37,6 +38,7 @@ from coalition.letters.services import (
     signature_counts_reconcile,
 )
 from coalition.letters.site import site_structure_ensure
+from coalition.letters.translations import letter_translation_create
 from coalition.orgs.models import Organization
 from coalition.orgs.selectors import organization_match
 from coalition.orgs.services import organization_create
@@ -60,10 +62,11 @@ STATUS_PATHS = {
 class DemoResult:
     organizations_created: list[str] = field(default_factory=list)
     letters_created: list[str] = field(default_factory=list)
+    translations_created: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.organizations_created or self.letters_created)
+        return bool(self.organizations_created or self.letters_created or self.translations_created)
 
 
 def _image(*, title: str, filename: str, content: bytes):
@@ -274,8 +277,23 @@ def _signatures(letter: LetterPage, count: int) -> None:
     signature_counts_reconcile(letter=letter)
 
 
+def _translations(letter: LetterPage, editor, result: DemoResult) -> None:
+    """The letter's demo translations, published as its editors would once signed off.
+
+    A language that already has a translation (published or not) is left as it is.
+    """
+    for language, words in demo_content.TRANSLATIONS.get(letter.slug, {}).items():
+        if LetterTranslationPage.objects.child_of(letter).filter(language=language).exists():
+            continue
+        translation = letter_translation_create(letter=letter, language=language, user=editor)
+        for name, value in words.items():
+            setattr(translation, name, value)
+        translation.save_revision(user=editor).publish(user=editor)
+        result.translations_created.append(f"{letter.slug}/{language}")
+
+
 def demo_load() -> DemoResult:
-    """Create the home page, /letters/, the demo organizations and the five demo letters."""
+    """Create the home page, /letters/, the demo organizations, the five demo letters and their translations."""
     result = DemoResult()
     editor = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     with transaction.atomic():
@@ -287,6 +305,8 @@ def demo_load() -> DemoResult:
             letter = _letter(data, index, organizations, editor, seed, result, recipient_lists)
             _endorsements(letter, data, organizations, editor)
             _signatures(letter, demo_content.DEMO_SIGNATURES.get(letter.slug, 0))
+            # Last: a translation is a child page, so the letter object above is stale after it.
+            _translations(letter, editor, result)
         # Demo contacts live at .example addresses: the emails these sign-ons owe are
         # marked sent before commit, so loading the demo prints no mail.
         EndorsementNotice.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())

@@ -750,3 +750,114 @@ DEMO_SIGNATURES = {
 }
 # Organizations whose signers see a "keep me informed" box on the letters they lead.
 ASKS_SIGNER_CONSENT = ["amnesty-international", "amnesty-international-australia", "physicians-for-human-rights"]
+
+# The coalition letter (004) in Arabic and French, published as its translations by
+# demo_load. Written for Coalition; the HTML keeps the English body's paragraphs and list.
+# The French text follows French typography: a no-break space (U+00A0) before : and ;
+# and between the thousands of a number.
+TRANSLATIONS = {
+    ENDORSED_LETTER: {
+        "ar": {
+            "title": "سوريا لا تحتمل الانتظار: رسالة إلى الرئيس",
+            "summary": (
+                "أكثر من 30 منظمة سورية لحقوق الإنسان تحثّ الرئيس بايدن على التحرك في مواجهة "
+                "القصف والاعتقال الجماعي والإفلات من العقاب في سوريا. أضف اسمك إلى جانبها."
+            ),
+            "introduction": (
+                "<p>بلغت سوريا منعطفًا حاسمًا. فقد اعتادت وسائل الإعلام في العالم وحكومات كثيرة "
+                "معاناةَ المدنيين فيها. وإذا غضّت واشنطن الطرف عن قنابل النظام وأقبية التعذيب لديه، "
+                "فسيرى الأسد وسائر الحكومات ذات السجلات المروّعة في مجال حقوق الإنسان في ذلك ضوءًا أخضر.</p>"
+                "<p>وها هي بعض الدول تهدّد منذ الآن بإعادة اللاجئين إلى سوريا، حيث ينتظرهم الاعتقال "
+                "التعسفي أو ما هو أسوأ منه.</p>"
+                "<p>لذلك وجّهت أكثر من 30 منظمة سورية لحقوق الإنسان رسالةً إلى الرئيس بايدن، تطالبه فيها "
+                "بالوقوف إلى جانب شعبٍ يعاني منذ أكثر من عقد. وتجد أدناه نص الرسالة وقائمة مطالبها كاملة. "
+                "أضف اسمك ليعلم البيت الأبيض أن الرأي العام يقف معها.</p>"
+            ),
+            "recipients_line": "فخامة الرئيس،",
+            "body": (
+                "<p>نحن منظمات سورية لحقوق الإنسان ومجموعات من عائلات الضحايا، ونكتب إليكم لنطلب منكم "
+                "التحرك. ففي عام 2022، لا يزال النظام السوري وروسيا يُلقيان القنابل على مدنيين يرزحون في "
+                "الوقت نفسه تحت وطأة جائحة كوفيد. ولا يزال أكثر من 100 ألف شخص رهن الاعتقال التعسفي "
+                "ويتعرّضون لتعذيب مروّع، فيما لا يزال الملايين نازحين، يعيش كثيرون منهم في مخيمات بائسة.</p>"
+                "<p>لقد فقد أكثر من 350 ألف مدني حياتهم منذ عام 2011، وفرّ 7 ملايين شخص من البلاد. "
+                "ومع ذلك لم تقل إدارتكم إلا القليل عن هذه الانتهاكات، ولم تقل إلا القليل كذلك فيما "
+                "يسعى بعض شركاء أمريكا أنفسهم إلى إعادة العلاقات مع حكومة الأسد.</p>"
+                "<p>لا تزال الولايات المتحدة تملك قدرة حقيقية على حماية السوريين ومنع وقوع مزيد من "
+                "الفظائع. ونطلب منكم:</p>"
+                "<ul>"
+                "<li>استخدام مقعد الولايات المتحدة في مجلس الأمن الدولي للضغط على الأسد وداعميه كي يكفّوا "
+                "عن مهاجمة المدنيين ويُفرجوا عن المعتقلين؛</li>"
+                "<li>إبلاغ شركاء الولايات المتحدة في الشرق الأوسط بوضوح أن لإعادة تأهيل النظام ثمنًا؛</li>"
+                "<li>قيادة جهود الملاحقة القضائية لمرتكبي جرائم الحرب ودعمها، والبناء على المحاكمات الجارية "
+                "حاليًا في أوروبا؛</li>"
+                "<li>معارضة أي إعادة قسرية للاجئين إلى سوريا ما دام الاعتقال التعسفي والتعذيب مستمرَّين.</li>"
+                "</ul>"
+                "<p>في كانون الثاني/يناير من هذا العام، وقفت عائلات المعتقلين أمام محكمة في ألمانيا فيما "
+                "صدر حكم بإدانة مسؤول رفيع في النظام السوري. ويُثبت هذا الحكم أن العدالة ممكنة حين تختار "
+                "الحكومات السعي إليها.</p>"
+                "<p>إننا نحثّ إدارتكم على أن تُظهر أن الولايات المتحدة لا تزال ملتزمة بحقوق الإنسان في "
+                "سوريا وبالعدالة للسوريين.</p>"
+            ),
+            "closing": "مع فائق الاحترام والتقدير،",
+            "share_text": (
+                "طالبت أكثر من 30 منظمة سورية لحقوق الإنسان الرئيس بايدن بالتحرك من أجل سوريا. "
+                "وقّعتُ معها. أضف اسمك أنت أيضًا."
+            ),
+        },
+        "fr": {
+            "title": "La Syrie ne peut plus attendre : lettre au président",
+            "summary": (
+                "Plus de 30 organisations syriennes de défense des droits humains exhortent le président "
+                "Biden à agir contre les bombardements, la détention de masse et l'impunité en Syrie. "
+                "Signez à leurs côtés."
+            ),
+            "introduction": (
+                "<p>La Syrie est à un tournant. Les médias du monde entier et de nombreux gouvernements se "
+                "sont habitués à la souffrance de sa population civile. Si Washington détourne le regard des "
+                "bombes du régime et de ses chambres de torture, Assad et d'autres gouvernements au bilan "
+                "effroyable en matière de droits humains y verront un feu vert.</p>"
+                "<p>Certains États menacent déjà de renvoyer des réfugiés en Syrie, où ils s'exposent à une "
+                "arrestation arbitraire, voire pire.</p>"
+                "<p>Plus de 30 organisations syriennes de défense des droits humains viennent donc d'adresser "
+                "une lettre au président Biden pour lui demander de se tenir aux côtés d'un peuple qui souffre "
+                "depuis plus de dix ans. Vous trouverez ci-dessous leur lettre et la liste complète de leurs "
+                "demandes. Ajoutez votre nom pour que la Maison-Blanche sache que le public les soutient.</p>"
+            ),
+            "recipients_line": "Monsieur le Président,",
+            "body": (
+                "<p>Nous sommes des organisations syriennes de défense des droits humains et des collectifs de "
+                "familles de victimes, et nous vous écrivons pour vous demander d'agir. En 2022, le régime "
+                "syrien et la Russie continuent de larguer des bombes sur des civils qui subissent en outre la "
+                "pandémie de COVID. Plus de 100 000 personnes sont toujours détenues arbitrairement et soumises "
+                "à d'atroces tortures, et des millions de personnes sont toujours déplacées, nombre d'entre "
+                "elles dans des camps aux conditions désespérées.</p>"
+                "<p>Plus de 350 000 civils ont perdu la vie depuis 2011, et 7 millions de personnes ont fui le "
+                "pays. Pourtant, votre administration s'est peu exprimée sur ces violations, et tout aussi peu "
+                "alors que certains partenaires des États-Unis eux-mêmes s'emploient à rétablir leurs relations "
+                "avec le gouvernement Assad.</p>"
+                "<p>Les États-Unis ont encore un réel pouvoir de protéger les Syriens et d'empêcher de nouvelles "
+                "atrocités. Nous vous demandons de :</p>"
+                "<ul>"
+                "<li>utiliser le siège des États-Unis au Conseil de sécurité de l'ONU pour presser Assad et ses "
+                "soutiens de cesser d'attaquer les civils et de libérer les détenus ;</li>"
+                "<li>faire clairement savoir aux partenaires des États-Unis au Moyen-Orient que la "
+                "réhabilitation du régime aura un prix ;</li>"
+                "<li>mener et soutenir des poursuites pour crimes de guerre, en s'appuyant sur les procès "
+                "actuellement en cours en Europe ;</li>"
+                "<li>vous opposer à tout retour forcé de réfugiés en Syrie tant que la détention arbitraire et "
+                "la torture se poursuivent.</li>"
+                "</ul>"
+                "<p>En janvier dernier, des familles de détenus se tenaient devant un tribunal en Allemagne au "
+                "moment où un haut responsable du régime syrien était condamné. Ce verdict montre que la justice "
+                "est possible lorsque les gouvernements décident de s'y employer.</p>"
+                "<p>Nous exhortons votre administration à montrer que les États-Unis restent attachés aux droits "
+                "humains en Syrie et à la justice pour les Syriens.</p>"
+            ),
+            "closing": "Veuillez agréer, Monsieur le Président, l'expression de notre très haute considération.",
+            "share_text": (
+                "Plus de 30 organisations syriennes de défense des droits humains ont demandé au président "
+                "Biden d'agir pour la Syrie. J'ai signé avec elles. Ajoutez votre nom."
+            ),
+        },
+    },
+}

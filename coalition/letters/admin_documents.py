@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .models import LetterDocument, LetterPage
-from .services.documents import letter_pdf_progress, letter_pdf_request, letter_pdf_set_public
+from .services.documents import letter_pdf_languages, letter_pdf_progress, letter_pdf_request, letter_pdf_set_public
 
 
 def user_can_build_pdf(user, letter: LetterPage) -> bool:
@@ -21,9 +21,19 @@ def user_can_build_pdf(user, letter: LetterPage) -> bool:
 
 
 class LetterPdfForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The letter's own language, or one of its published translations. The signatories are the same."),
+    )
     group_by_country = forms.BooleanField(
         label=_("Group the individual signatories by country, with a count per country"), required=False
     )
+
+    def __init__(self, *args, letter: LetterPage, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = letter_pdf_languages(letter)
+        self.fields["language"].initial = letter.language
 
 
 def _letter_for(request, page_id: int) -> LetterPage:
@@ -62,7 +72,7 @@ class LetterPdfView(WagtailAdminTemplateMixin, TemplateView):
             documents=documents,
             building=building,
             current=current,
-            form=kwargs.pop("form", None) or LetterPdfForm(),
+            form=kwargs.pop("form", None) or LetterPdfForm(letter=self.letter),
             public_url=self.letter.url + "pdf/" if self.letter.live and self.letter.url else "",
             **kwargs,
         )
@@ -76,11 +86,14 @@ class LetterPdfView(WagtailAdminTemplateMixin, TemplateView):
             else:
                 messages.success(request, _("The signed PDF is no longer public."))
             return redirect("letters_admin:pdf", page_id=self.letter.pk)
-        form = LetterPdfForm(request.POST)
+        form = LetterPdfForm(request.POST, letter=self.letter)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         document = letter_pdf_request(
-            letter=self.letter, acting_user=request.user, group_by_country=form.cleaned_data["group_by_country"]
+            letter=self.letter,
+            acting_user=request.user,
+            language=form.cleaned_data["language"] or None,  # None: the letter's own
+            group_by_country=form.cleaned_data["group_by_country"],
         )
         if document.state == LetterDocument.State.READY:
             messages.info(request, _("Nothing changed since the last PDF: it is still the current one."))
@@ -112,7 +125,8 @@ class LetterPdfDownloadView(View):
 
 
 def pdf_file_response(document: LetterDocument, *, public: bool = False) -> FileResponse:
-    filename = f"{document.letter.slug}-{document.finished_at:%Y-%m-%d}.pdf"
+    language = "" if document.language == document.letter.language else f"-{document.language}"
+    filename = f"{document.letter.slug}{language}-{document.finished_at:%Y-%m-%d}.pdf"
     response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=filename)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -3,6 +3,7 @@
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,13 +13,14 @@ from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Page
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from coalition.orgs.models import Organization
 
 from .access import letter_organizations
 from .forms import LetterCoDrafterAddForm, LetterLeadForm, LetterStatusChangeForm
-from .models import LetterPage, LetterStatus, LetterStatusChange, SignOffApproval
+from .models import LetterPage, LetterStatus, LetterStatusChange, LetterTranslationPage, SignOffApproval
 from .selectors import letter_status_history
 from .services import letter_codrafter_add, letter_codrafter_remove, letter_lead_set, letter_status_change
 from .signoff import (
@@ -171,7 +173,10 @@ class LetterSignOffView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "tasks"
 
     def dispatch(self, request, page_id):
-        self.letter = get_object_or_404(LetterPage, pk=page_id)
+        # A letter, or one of its translations (signed off by the same organizations).
+        self.letter = get_object_or_404(Page, pk=page_id).specific
+        if not isinstance(self.letter, (LetterPage, LetterTranslationPage)):
+            raise Http404
         if not self.letter.permissions_for_user(request.user).can_edit():
             raise PermissionDenied
         return super().dispatch(request, page_id)

@@ -11,20 +11,33 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
-from wagtail.models import TaskState
+from wagtail.models import Page, TaskState
 
 from coalition.orgs.models import Membership, Organization
 from coalition.orgs.selectors import organization_managers
 
 from .access import letter_organizations
-from .models import CoalitionSignOffTask, LetterCoDrafter, LetterPage, SignOffApproval, SignOffNotice
+from .models import (
+    CoalitionSignOffTask,
+    LetterCoDrafter,
+    LetterPage,
+    LetterTranslationPage,
+    SignOffApproval,
+    SignOffNotice,
+)
 
 logger = logging.getLogger(__name__)
 MANAGER_ROLES = [Membership.Role.OWNER, Membership.Role.ADMIN]
+
+
+def signoff_page(*, task_state: TaskState):
+    """The page a sign-off is about: a letter, or one of its translations."""
+    return Page.objects.get(pk=task_state.workflow_state.object_id).specific
 
 
 def signoff_current_task_state(*, letter: LetterPage) -> TaskState | None:
@@ -89,7 +102,7 @@ def signoff_approve(*, task_state: TaskState, user) -> list[SignOffApproval]:
     task_state = TaskState.objects.select_for_update().get(pk=task_state.pk)
     if task_state.status != TaskState.STATUS_IN_PROGRESS:
         raise PermissionDenied(_("This sign-off is no longer in progress."))
-    letter = LetterPage.objects.get(pk=task_state.workflow_state.object_id)
+    letter = signoff_page(task_state=task_state)
     organizations = signoff_organizations_user_can_approve(letter=letter, user=user)
     if not organizations:
         raise PermissionDenied(_("You cannot sign off on this letter for any organization."))
@@ -157,6 +170,13 @@ def signoff_task_states_for_user(*, task: CoalitionSignOffTask, user):
     led = LetterPage.objects.filter(lead_organization_id__in=managed).values_list("pk", flat=True)
     co = LetterCoDrafter.objects.filter(organization_id__in=managed).values_list("page_id", flat=True)
     letter_ids = {str(pk) for pk in [*led, *co]}
+    # Their translations are signed off by the same organizations.
+    paths = LetterPage.objects.filter(pk__in=[int(pk) for pk in letter_ids]).values_list("path", flat=True)
+    if paths:
+        under = Q()
+        for letter_path in paths:
+            under |= Q(path__startswith=letter_path, depth=len(letter_path) // LetterPage.steplen + 1)
+        letter_ids |= {str(pk) for pk in LetterTranslationPage.objects.filter(under).values_list("pk", flat=True)}
     return TaskState.objects.filter(
         task=task, status=TaskState.STATUS_IN_PROGRESS, workflow_state__object_id__in=letter_ids
     )
@@ -172,7 +192,7 @@ def signoff_notify_send(*, task_state_id: int, revision_id: int, kind: str) -> i
         if notice.sent_at is not None:
             return 0
         task_state = TaskState.objects.select_related("workflow_state").get(pk=task_state_id)
-        letter = LetterPage.objects.get(pk=task_state.workflow_state.object_id)
+        letter = signoff_page(task_state=task_state)
         org_ids = [o.pk for o in letter_organizations(letter=letter)]
         recipients = sorted(
             set(
@@ -181,7 +201,7 @@ def signoff_notify_send(*, task_state_id: int, revision_id: int, kind: str) -> i
                 .values_list("user__email", flat=True)
             )
         )
-        title = " ".join(letter.title.split())
+        title = " ".join((letter.draft_title or letter.title).split())  # the text being signed off
         context = {
             "letter": letter,
             "kind": kind,

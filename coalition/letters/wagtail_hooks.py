@@ -22,6 +22,7 @@ from .admin_signatures import (
     SignaturePermissionPolicy,
     signatures_held_panel,
 )
+from .admin_translations import LetterTranslationsView, TranslationPoExportView, TranslationPoImportView
 from .admin_views import (
     LetterOrganizationsView,
     LetterSignOffView,
@@ -31,7 +32,7 @@ from .admin_views import (
     user_can_manage_organizations,
 )
 from .invitation_admin import LetterEndorsementInvitationsView, user_can_invite
-from .models import Endorsement, LetterPage, LetterStatus, LetterStatusChange, Signature
+from .models import Endorsement, LetterPage, LetterStatus, LetterStatusChange, LetterTranslationPage, Signature
 from .signoff import signoff_revision_saved
 
 register_permission_policy(LetterStatusChange, StatusChangePermissionPolicy(LetterStatusChange), exact_class=True)
@@ -43,6 +44,17 @@ def register_letter_admin_urls():
         path("<int:page_id>/status/", LetterStatusChangeView.as_view(), name="status"),
         path("<int:page_id>/organizations/", LetterOrganizationsView.as_view(), name="organizations"),
         path("<int:page_id>/sign-off/", LetterSignOffView.as_view(), name="signoff"),
+        path("<int:page_id>/translations/", LetterTranslationsView.as_view(), name="translations"),
+        path(
+            "<int:page_id>/translations/<int:translation_id>/po/",
+            TranslationPoExportView.as_view(),
+            name="translation_po_export",
+        ),
+        path(
+            "<int:page_id>/translations/<int:translation_id>/po/import/",
+            TranslationPoImportView.as_view(),
+            name="translation_po_import",
+        ),
         path("<int:page_id>/pdf/", LetterPdfView.as_view(), name="pdf"),
         path("<int:page_id>/pdf/<int:document_id>/progress/", LetterPdfProgressView.as_view(), name="pdf_progress"),
         path("<int:page_id>/pdf/<int:document_id>/download/", LetterPdfDownloadView.as_view(), name="pdf_download"),
@@ -71,8 +83,15 @@ class LetterOrganizationsButton(PageMenuItem):
 
 @hooks.register("register_page_header_buttons")
 def letter_header_buttons(page, user, view_name, next_url=None):
+    if issubclass(page.specific_class or type(page), LetterTranslationPage):
+        if page.permissions_for_user(user).can_edit():
+            yield LetterSignOffButton(page=page)
+            yield LetterTranslationsButton(page=page.get_parent())
+        return
     if not issubclass(page.specific_class or type(page), LetterPage):
         return
+    if page.permissions_for_user(user).can_edit():
+        yield LetterTranslationsButton(page=page)
     if user_can_change_status(user, page):
         yield LetterStatusButton(page=page)
     if user_can_manage_organizations(user, page):
@@ -90,6 +109,13 @@ class LetterSignOffButton(PageMenuItem):
     icon_name = "tasks"
     url_name = "letters_admin:signoff"
     priority = 14
+
+
+class LetterTranslationsButton(PageMenuItem):
+    label = _("Translations")
+    icon_name = "globe"
+    url_name = "letters_admin:translations"
+    priority = 17
 
 
 class LetterPdfButton(PageMenuItem):
@@ -110,7 +136,7 @@ class LetterInviteOrganizationsButton(PageMenuItem):
 def restart_signoff_after_an_edit(request, page):
     """An edit during sign-off leaves earlier approvals behind and tells the drafters."""
     letter = page.specific
-    if isinstance(letter, LetterPage):
+    if isinstance(letter, (LetterPage, LetterTranslationPage)):
         superseded = signoff_revision_saved(letter=letter)
         if superseded:
             messages.warning(
@@ -121,6 +147,8 @@ def restart_signoff_after_an_edit(request, page):
 
 def _publishing_needs_signoff(page) -> bool:
     letter = page.specific
+    if isinstance(letter, LetterTranslationPage):  # approved by the letter's organizations too
+        return bool(letter.organizations_letter.lead_organization_id)
     return isinstance(letter, LetterPage) and bool(letter.lead_organization_id)
 
 

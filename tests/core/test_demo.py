@@ -104,3 +104,48 @@ def test_demo_letters_have_confirmed_signers_counted_by_country():
     assert sum(SignatureTally.objects.values_list("confirmed", flat=True)) == sum(
         demo_content.DEMO_SIGNATURES.values()
     )
+
+
+def test_the_demo_coalition_letter_reads_in_english_arabic_and_french(client):
+    from django.utils.html import escape
+
+    call_command("load_demo")
+    letter = LetterPage.objects.get(slug=demo_content.ENDORSED_LETTER)
+    words = demo_content.TRANSLATIONS[demo_content.ENDORSED_LETTER]
+
+    english = client.get(letter.url)
+    arabic = client.get(letter.url + "ar/")
+    french = client.get(letter.url + "fr/")
+    assert (english.status_code, arabic.status_code, french.status_code) == (200, 200, 200)
+
+    html = arabic.content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert escape(words["ar"]["title"]) in html
+    assert "فخامة الرئيس" in html and "We are Syrian human rights organizations" not in html
+
+    html = french.content.decode()
+    assert '<html lang="fr"' in html
+    assert escape(words["fr"]["title"]) in html and "Monsieur le Président," in html
+
+    # The English page's language switcher offers both translations.
+    links = re.findall(r'<a href="([^"]+)" hreflang="(\w+)" lang="\w+">', english.content.decode())
+    assert sorted(links) == [(letter.url + "ar/", "ar"), (letter.url + "fr/", "fr")]
+
+
+def test_loading_the_demo_twice_keeps_one_published_translation_per_language(capsys):
+    from coalition.letters.models import LetterTranslationPage
+    from coalition.letters.translations import translation_source_is_current
+
+    call_command("load_demo")
+    call_command("load_demo")
+
+    out = capsys.readouterr().out
+    assert "2 letter translation(s) published" in out and "nothing to do" in out
+    letter = LetterPage.objects.get(slug=demo_content.ENDORSED_LETTER)
+    translations = LetterTranslationPage.objects.child_of(letter)
+    assert sorted(translations.values_list("language", flat=True)) == ["ar", "fr"]
+    assert LetterTranslationPage.objects.count() == 2
+    for translation in translations:
+        assert translation.live and not translation.has_unpublished_changes
+        assert translation.slug == translation.language
+        assert translation_source_is_current(translation=translation, letter=letter)

@@ -442,9 +442,9 @@ class LetterPage(RoutablePageMixin, Page):
 
             context["sign_form"] = signature_form(self, request)
         if self.pdf_public:  # one query, only for letters whose signed PDF the editors made public
-            from ..services.documents import letter_pdf_current
+            from ..services.documents import letter_pdf_for_reader
 
-            context["signed_pdf"] = letter_pdf_current(self)
+            context["signed_pdf"] = letter_pdf_for_reader(self)
         return context
 
     # --- permissions ---------------------------------------------------------

@@ -102,8 +102,8 @@ def front_matter(letter: LetterPage, *, signatories_count: int) -> FrontMatter:
     """The letter as published, and the organizations the recipients are told about, in order."""
     from ..services import letter_current_text
 
-    text = letter_current_text(letter)
-    counted = Endorsement.objects.filter(letter=letter, state=EndorsementState.APPROVED, content_hash=text.hash)
+    source_text = letter_current_text(letter)  # organizations endorse the source text
+    counted = Endorsement.objects.filter(letter=letter, state=EndorsementState.APPROVED, content_hash=source_text.hash)
     named = counted.filter(Q(display=Endorsement.Display.PUBLIC) | Q(list_in_pdf=True)).select_related(
         "organization", "organization__logo"
     )
@@ -127,7 +127,19 @@ def front_matter(letter: LetterPage, *, signatories_count: int) -> FrontMatter:
     total = counted.count()
     from wagtail.rich_text import expand_db_html
 
-    stored_body = LetterPage.objects.filter(pk=letter.pk).values_list("body", flat=True).first() or ""
+    translation = getattr(letter, "translation", None)  # a letter served in a published translation
+    if translation is None:
+        text = source_text
+        stored_body = LetterPage.objects.filter(pk=letter.pk).values_list("body", flat=True).first() or ""
+    else:
+        from ..models import LetterTranslationPage
+        from ..text import LetterText
+
+        stored = LetterTranslationPage.objects.filter(pk=translation.pk).only(
+            "title", "recipients_line", "body", "closing"
+        )
+        stored = stored.first() or translation
+        text, stored_body = LetterText.of(stored), stored.body or ""
     return FrontMatter(
         letter=letter,
         text=text,

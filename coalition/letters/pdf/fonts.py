@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cvttf_NotoSansCJK_Regular
+import fontpkg_ibm_plex_sans_arabic
 import fontpkg_noto_sans
-import fontpkg_noto_sans_arabic
 import fontpkg_noto_sans_devanagari
 from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 from weasyprint.text.fonts import FontConfiguration
@@ -28,6 +28,7 @@ class Font:
     key: str
     family: str
     path: Path
+    weight: str = ""  # for a static (not variable) face: its font-weight descriptor
 
     @property
     def url(self) -> str:
@@ -37,10 +38,21 @@ class Font:
 def _fonts() -> dict[str, Font]:
     fonts = (
         Font("noto-sans", "Noto Sans", fontpkg_noto_sans.ROOT / "files" / "NotoSans[wdth,wght].ttf"),
+        # IBM Plex Sans Arabic rather than Noto Sans Arabic: Noto draws the dotted letters as a
+        # dotless shape plus dots, so one glyph stands for several letters and the PDF's text
+        # cannot be copied or searched (ن, ب and ي come out as one letter). Plex has a glyph
+        # per letter form, so Arabic text extracts intact, in reading order.
         Font(
-            "noto-sans-arabic",
-            "Noto Sans Arabic",
-            fontpkg_noto_sans_arabic.ROOT / "files" / "NotoSansArabic[wdth,wght].ttf",
+            "ibm-plex-sans-arabic",
+            "IBM Plex Sans Arabic",
+            fontpkg_ibm_plex_sans_arabic.ROOT / "files" / "IBMPlexSansArabic-Regular.ttf",
+            weight="400",
+        ),
+        Font(
+            "ibm-plex-sans-arabic-bold",
+            "IBM Plex Sans Arabic",
+            fontpkg_ibm_plex_sans_arabic.ROOT / "files" / "IBMPlexSansArabic-Bold.ttf",
+            weight="700",
         ),
         Font(
             "noto-sans-devanagari",
@@ -58,18 +70,21 @@ def _fonts() -> dict[str, Font]:
 FONTS: dict[str, Font] = _fonts()
 
 #: The CSS ``font-family`` value the PDF stylesheet uses everywhere.
-FONT_STACK = ", ".join(f'"{font.family}"' for font in FONTS.values())
+FONT_STACK = ", ".join(f'"{family}"' for family in dict.fromkeys(font.family for font in FONTS.values()))
 
 
 def font_face_css() -> str:
     """@font-face rules for every font in ``FONTS``, pointing at our internal asset URLs only.
 
-    No ``font-weight`` or ``font-stretch`` descriptors: the files are variable fonts (except
-    CJK), and leaving the descriptors out lets Fontconfig register their named instances
-    (Regular, Bold, ...) under the family.
+    No ``font-weight`` or ``font-stretch`` descriptors for the variable fonts: leaving them out
+    lets Fontconfig register their named instances (Regular, Bold, ...) under the family. The
+    static faces (Arabic, regular and bold) say which weight they are.
     """
     return "\n".join(
-        f'@font-face {{ font-family: "{font.family}"; src: url("{font.url}"); }}' for font in FONTS.values()
+        f'@font-face {{ font-family: "{font.family}"; src: url("{font.url}");'
+        + (f" font-weight: {font.weight};" if font.weight else "")
+        + " }"
+        for font in FONTS.values()
     )
 
 

@@ -37,6 +37,8 @@ from wagtail.log_actions import log
 from ..models import LetterDocument, LetterDocumentChunk, LetterPage
 from ..pdf import content
 from ..pdf.pool import RenderJob, RenderPool
+from ..text import LetterText
+from ..translations import language_name, letter_in_language, letter_source, letter_translations
 
 # WeasyPrint (behind pdf.fetcher, pdf.fonts, pdf.render) is imported by the functions that
 # build: not when Django starts, since importing it changes Pillow's settings process-wide.
@@ -72,6 +74,9 @@ def _inputs_key(letter: LetterPage, *, language: str, group_by_country: bool) ->
         # The count on the front page includes signers who asked not to be named.
         str(content.confirmed_individuals(letter)),
     ]
+    reader = letter_in_language(letter, language)
+    if getattr(reader, "translation", None) is not None:  # the words of the published translation
+        parts += [str(reader.translation.pk), str(reader.translation.live_revision_id), LetterText.of(reader).hash]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -260,7 +265,8 @@ def letter_pdf_build(*, document_id: int) -> LetterDocument | None:
     if document is None:
         return None
     started = time.perf_counter()
-    letter = document.letter.specific
+    # In the document's language: its published translation's words, the one list of signatories.
+    letter = letter_in_language(document.letter.specific, document.language)
     language = document.language
     direction = letter.direction
     author = letter.lead_organization.name if letter.lead_organization_id else settings.WAGTAIL_SITE_NAME
@@ -468,6 +474,24 @@ def letter_pdf_current(letter: LetterPage, *, language: str | None = None) -> Le
     if language:
         documents = documents.filter(language=language)
     return documents.order_by("-finished_at", "-pk").first()
+
+
+def letter_pdf_for_reader(letter: LetterPage) -> LetterDocument | None:
+    """The PDF a reader of this page gets: in the page's language, else the source's, else any."""
+    source = letter_source(letter)
+    return (
+        letter_pdf_current(letter, language=letter.language)
+        or letter_pdf_current(letter, language=source.language)
+        or letter_pdf_current(letter)
+    )
+
+
+def letter_pdf_languages(letter: LetterPage) -> list[tuple[str, str]]:
+    """The languages a PDF can be built in: the letter's own, and its published translations'."""
+    source = letter_source(letter)
+    return [(source.language, language_name(source.language))] + [
+        (code, language_name(code)) for code in letter_translations(source).values_list("language", flat=True)
+    ]
 
 
 def letter_pdf_progress(document: LetterDocument) -> dict:

@@ -4,7 +4,7 @@ from coalition.core.demo import demo_load
 
 
 class Command(BaseCommand):
-    help = "Create the demo organizations and the five demo letters (safe to run again)."
+    help = "Create the demo organizations, the five demo letters and their translations (safe to run again)."
 
     def handle(self, *args, **options):
         result = demo_load()
@@ -12,7 +12,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo loaded: {len(result.organizations_created)} organization(s) and "
-                    f"{len(result.letters_created)} letter(s) created."
+                    f"{len(result.letters_created)} letter(s) created; "
+                    f"{len(result.translations_created)} letter translation(s) published."
                 )
             )
         else:
