@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
@@ -160,6 +161,13 @@ class LetterSerializer(serializers.ModelSerializer):
         return [{"organization": offer.organization.slug, "text": offer.text} for offer in letter_consent_offers(obj)]
 
 
+class LetterTranslationSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.URLField()
+    out_of_date = serializers.BooleanField()
+
+
 class LetterDetailSerializer(LetterSerializer):
     embed_token = serializers.SerializerMethodField(
         help_text=(
@@ -172,9 +180,35 @@ class LetterDetailSerializer(LetterSerializer):
         help_text="When the letter was delivered, to whom, with how many signatories; oldest first, empty until then."
     )
 
+    translations = serializers.SerializerMethodField(
+        help_text=(
+            "The letter's published translations. The letter's own text (`language`) is the authoritative one; "
+            "`out_of_date` says a translation renders an earlier version of it."
+        )
+    )
+
     class Meta(LetterSerializer.Meta):
-        fields = [*LetterSerializer.Meta.fields, "embed_token", "deliveries"]
+        fields = [*LetterSerializer.Meta.fields, "embed_token", "deliveries", "translations"]
         read_only_fields = fields
+
+    @extend_schema_field(LetterTranslationSerializer(many=True))
+    def get_translations(self, obj) -> list:
+        from coalition.letters.text import letter_text_hash
+        from coalition.letters.translations import letter_translations
+
+        source_hash = letter_text_hash(obj)
+        return LetterTranslationSerializer(
+            [
+                {
+                    "language": t.language,
+                    "title": t.title,
+                    "url": settings.SITE_URL + (t.url or "/"),
+                    "out_of_date": t.source_text_hash != source_hash,
+                }
+                for t in letter_translations(obj)
+            ],
+            many=True,
+        ).data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_embed_token(self, obj) -> str | None:
@@ -253,6 +287,15 @@ class SignatureCreateSerializer(StrictInputSerializer):
         allow_blank=True,
         validators=[validate_multiline, validate_no_formula],
         help_text="Constituent letters that allow it: a paragraph of the signer's own, added to their message.",
+    )
+    language = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The language the signer read the letter in: the letter's own or one of its `translations`. "
+            "Recorded with the signature; the confirmation email is written in it. Default: the letter's."
+        ),
     )
 
 

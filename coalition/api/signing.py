@@ -19,6 +19,7 @@ from coalition.delivery.constituent_form import constituent_region_check
 from coalition.letters.models import LetterPage, Signature
 from coalition.letters.models.pages import embed_origin_list
 from coalition.letters.services import letter_accepts_signatures, letter_consent_offers, signature_create
+from coalition.letters.translations import letter_in_language
 from coalition.orgs.models import Organization
 
 from .models import ApiKey
@@ -109,6 +110,14 @@ def api_signature_create(*, letter: LetterPage, data: dict, api_key: ApiKey | No
             region = constituent_region_check(letter=letter, country=data["country"], region=region)
         except ValidationError as error:
             raise exceptions.ValidationError({"region": error.messages}) from None
+    language = data.get("language", "").strip()
+    if language and language != letter.language:
+        reader = letter_in_language(letter, language)
+        if getattr(reader, "translation", None) is None:
+            raise exceptions.ValidationError(
+                {"language": [_("This letter has no published translation into this language.")]}
+            )
+        letter = reader  # the signature records it; the confirmation email is written in it
     try:
         signature_create(
             letter=letter,

@@ -11,6 +11,7 @@ from abc import abstractmethod
 from collections import OrderedDict
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
@@ -78,6 +79,7 @@ class SignatureFilterSet(WagtailFilterSet):
     country = ChoiceFilter(choices=lambda: list(countries), label=_("Country"))
     source_organization = ModelChoiceFilter(queryset=Organization.objects.order_by("name"), label=_("Brought in by"))
     channel = ChoiceFilter(choices=Signature.Channel.choices, label=_("Channel"))
+    language = ChoiceFilter(choices=settings.LETTER_LANGUAGES, label=_("Read in"))
     created_at = DateFromToRangeFilter(label=_("Signed"), widget=DateRangePickerWidget)
 
     class Meta:
@@ -383,6 +385,7 @@ class SignatureViewSet(SnippetViewSet):
         Column("letter", label=_("Letter"), accessor="letter.title", sort_key="letter__title"),
         Column("state", label=_("State"), accessor="get_state_display", sort_key="state"),
         Column("country", label=_("Country"), accessor=lambda s: s.country.name if s.country else "—"),
+        Column("language", label=_("Read in"), sort_key="language"),
         Column(
             "source",
             label=_("Brought in by"),

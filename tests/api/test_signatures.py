@@ -283,3 +283,30 @@ def test_hostile_names_come_back_as_data_not_markup(api, letter):
     response = api.get(url(letter))
     assert response["Content-Type"] == "application/json"
     assert response.json()["results"][0]["name"] == "<script>alert(1)</script> X."
+
+
+def test_a_signer_who_read_a_translation_signs_in_its_language(api, letter, key_a, django_capture_on_commit_callbacks):
+    from coalition.letters.models import LetterPage
+    from coalition.letters.translations import letter_translation_create
+
+    arabic = letter_translation_create(letter=letter, language="ar")
+    arabic.title = "رسالة مشتركة"
+    arabic.save_revision().publish()
+    letter = LetterPage.objects.get(pk=letter.pk)
+    details = api.get(f"/api/v1/letters/{letter.slug}/").json()
+    [translation] = details["translations"]
+    assert translation["url"].endswith(f"{letter.url}ar/")
+    assert (translation["language"], translation["title"], translation["out_of_date"]) == ("ar", "رسالة مشتركة", False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(as_key(api, key_a), letter, signer(language="ar"))
+    assert response.status_code == 202
+    signature = Signature.objects.get()
+    assert signature.language == "ar" and signature.letter_id == letter.pk
+    [email] = mail.outbox
+    assert "رسالة مشتركة" in email.subject and f"{letter.url}ar/sign/confirm/" in email.body
+
+    # A language with no published translation is refused, and nothing is stored.
+    refused = post(as_key(api, key_a), letter, signer(email="other@example.org", language="fr"))
+    assert refused.status_code == 400 and "language" in refused.json()["fields"]
+    assert Signature.objects.count() == 1

@@ -170,3 +170,14 @@ def test_ticking_up_to_date_in_the_editor_records_the_current_source(client, coa
 
     assert draft.source_text_hash == letter_text_hash(LetterPage.objects.get(pk=letter.pk))
     assert "Out of date:" not in client.get(edit_url).content.decode()
+
+
+def test_editors_filter_signatures_by_the_language_they_were_read_in(client, coalition_letter):
+    from tests.factories import SignatureFactory
+
+    letter = coalition_letter["letter"]
+    SignatureFactory(letter=letter, first_name="Amina", language="ar")
+    SignatureFactory(letter=letter, first_name="Claire", language="fr")
+    client.force_login(coalition_letter["editor"])
+    html = client.get(reverse("letters_signature:list"), {"language": "ar"}).content.decode()
+    assert "Amina" in html and "Claire" not in html

@@ -192,3 +192,48 @@ def test_confirming_through_the_source_address_still_works_for_an_arabic_signer(
     letter, _arabic, _french = translated_letter()
     signature = SignatureFactory(letter=letter, language="ar", state=SignatureState.PENDING_CONFIRMATION)
     assert signature_confirm(signature=signature) is not None
+
+
+def test_an_organization_endorsing_from_the_arabic_page_endorses_the_source_text(
+    client, index, django_capture_on_commit_callbacks
+):
+    from coalition.letters.models import Endorsement
+    from coalition.letters.services import letter_current_text
+
+    letter, arabic, _french = translated_letter()
+    LetterPage.objects.filter(pk=letter.pk).update(status=LetterStatus.OPEN_FOR_ENDORSEMENT)
+    page = client.get(arabic.url + "endorse/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    # The text shown as the one endorsed is the letter's own, in English, marked as such.
+    assert 'class="paper endorse-text" lang="en" dir="ltr"' in page
+    assert "We write to ask for justice for the victims of mass atrocities in Syria." in page
+
+    data = {
+        "organization_name": "Orontes Legal Aid",
+        "website": "https://orontes-legal.example",
+        "country": "LB",
+        "kind": "legal",
+        "signer_name": "Layla Haddad",
+        "signer_title": "Director",
+        "signer_email": "layla@orontes-legal.example",
+        "display": Endorsement.Display.PUBLIC,
+        "content_hash": letter_current_text(letter).hash,
+        "comment": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(arabic.url + "endorse/", data)
+    assert response.status_code == 302 and response["Location"] == arabic.url + "endorse/sent/"
+    endorsement = Endorsement.objects.get()
+    assert endorsement.letter_id == letter.pk
+    assert endorsement.content_hash == letter_current_text(letter).hash
+
+
+def test_the_editors_preview_of_an_arabic_translation_is_right_to_left(client, index, editor):
+    from django.urls import reverse
+
+    letter, arabic, _french = translated_letter()
+    client.force_login(editor)
+    response = client.get(reverse("wagtailadmin_pages:view_draft", args=[arabic.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in html and "العدالة للضحايا" in html
