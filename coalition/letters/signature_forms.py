@@ -40,6 +40,22 @@ TEXT_VALIDATORS = [validate_single_line, validate_no_formula]
 
 
 COUNTRY_CHOICES = [("", _("Choose your country")), *countries]
+_CHOICES_BY_LANGUAGE: dict[str, list] = {}
+
+
+def country_choices() -> list:
+    """COUNTRY_CHOICES with the names (and their order) of the active language.
+
+    The module-level list was read when Django started, in its default language; the codes
+    are the same in every language, so it still validates, but it is shown in this one.
+    """
+    language = get_language() or ""
+    choices = _CHOICES_BY_LANGUAGE.get(language)
+    if choices is None:
+        choices = _CHOICES_BY_LANGUAGE[language] = [("", _("Choose your country")), *countries]
+    return choices
+
+
 _RENDERED_SELECTS: dict = {}  # (language, name, value, attributes, renderer) -> HTML
 _RENDERED_SELECTS_MAX = 256
 
@@ -74,7 +90,11 @@ class CountrySelect(LazySelect):
         except TypeError:  # an attribute that cannot be a key: render as usual
             return super().render(name, value, attrs, renderer)
         if html is None:
-            html = super().render(name, value, attrs, renderer)
+            standard, self._choices = self._choices, country_choices()  # named in the page's language
+            try:
+                html = super().render(name, value, attrs, renderer)
+            finally:
+                self._choices = standard
             if len(_RENDERED_SELECTS) >= _RENDERED_SELECTS_MAX:
                 _RENDERED_SELECTS.clear()
             _RENDERED_SELECTS[key] = html

@@ -189,3 +189,12 @@ def test_an_endorsers_email_about_an_arabic_letter_is_in_arabic(index):
     (email,) = mail.outbox
     assert email.subject == "Syrian Archive تؤيّد الآن «رسالة المنظمات»"
     assert email.to == ["contact@archive.example"]
+
+
+def test_the_country_list_of_an_arabic_letter_is_in_arabic(client, index):
+    english, arabic = open_letter("en"), open_letter("ar")
+    html = client.get(arabic.url).content.decode()
+    assert '<option value="LB">لبنان</option>' in html
+    assert '<option value="LB">Lebanon</option>' not in html
+    assert '<option value="LB">Lebanon</option>' in client.get(english.url).content.decode()
+    assert '<option value="LB">Liban</option>' in client.get(open_letter("fr").url).content.decode()
