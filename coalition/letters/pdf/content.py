@@ -20,7 +20,7 @@ from ..models.signatures import signer_public_name
 from ..text import LetterText
 
 # Bump when the layout of the signatory pages changes: every chunk is then rendered afresh.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "3"  # 3: IBM Plex Sans Arabic; no flex rows (they break right to left)
 LINES_PER_COLUMN = 80
 COLUMNS = 3
 LINES_PER_PAGE = LINES_PER_COLUMN * COLUMNS
