@@ -245,6 +245,8 @@ LANGUAGES = [
     ("fr", _("French")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own number formats where Django's do not suit a count of signatures (coalition/formats/).
+FORMAT_MODULE_PATH = ["coalition.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

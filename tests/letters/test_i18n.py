@@ -198,3 +198,22 @@ def test_the_country_list_of_an_arabic_letter_is_in_arabic(client, index):
     assert '<option value="LB">Lebanon</option>' not in html
     assert '<option value="LB">Lebanon</option>' in client.get(english.url).content.decode()
     assert '<option value="LB">Liban</option>' in client.get(open_letter("fr").url).content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, count, date",
+    [
+        ("en", "165,953", "22 November 2026"),
+        ("ar", "165,953", "22 نوفمبر 2026"),
+        ("fr", "165\u202f953", "22 novembre 2026"),
+    ],
+)
+def test_counts_and_dates_are_formatted_for_the_language(language, count, date):
+    import datetime
+
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import dateformat, translation
+
+    with translation.override(language):
+        assert intcomma(165953).replace("\xa0", "\u202f") == count
+        assert dateformat.format(datetime.date(2026, 11, 22), "j F Y") == date
