@@ -78,7 +78,7 @@ INSERT_SQL = """
 INSERT INTO letters_signature (
     letter_id, state, first_name, last_name, email, canonical_email, email_domain, country, city, title,
     comment, show_name, show_full_name, language, channel, suspect_reason, created_at, email_confirmed_at,
-    confirmed_at, state_changed_at, nonce, email_due, emails_sent, last_emailed_at)
+    confirmed_at, state_changed_at, nonce, email_due, emails_sent, last_emailed_at, region, personal_message)
 SELECT %(letter)s, 'confirmed',
     (ARRAY['Amina','Rami','Leila','Omar','Sara','Yusuf','Nour','Hadi','Maya','Karim'])[1 + i %% 10],
     (ARRAY['Khalil','Haddad','Mansour','Nasser','Saleh','Aziz','Farah','Hamdan','Jaber','Rahal'])[1 + (i / 10) %% 10],
@@ -87,7 +87,7 @@ SELECT %(letter)s, 'confirmed',
         1 + floor(%(country_count)s * power(((i::bigint * 7919) %% 1000003)::float8 / 1000003, 2))::int],
     (ARRAY['Paris','Beirut','Berlin','London','Gaziantep','Amman','Cairo','Toronto'])[1 + i %% 8],
     '', '', i %% 3 = 0, i %% 2 = 0, 'en', 'form', '',
-    t - interval '10 minutes', t, t, t, md5(i::text), '', 1, t - interval '10 minutes'
+    t - interval '10 minutes', t, t, t, md5(i::text), '', 1, t - interval '10 minutes', '', ''
 FROM generate_series(1, %(count)s) AS i,
      LATERAL (SELECT now() - (%(count)s - i) * interval '6 seconds' AS t) AS times
 """

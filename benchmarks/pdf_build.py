@@ -78,7 +78,7 @@ INSERT_SQL = """
 INSERT INTO letters_signature (
     letter_id, state, first_name, last_name, email, canonical_email, email_domain, country, city, title,
     comment, show_name, show_full_name, language, channel, suspect_reason, created_at, email_confirmed_at,
-    confirmed_at, state_changed_at, nonce, email_due, emails_sent, last_emailed_at)
+    confirmed_at, state_changed_at, nonce, email_due, emails_sent, last_emailed_at, region, personal_message)
 SELECT %(letter)s, 'confirmed',
     (%(first)s::text[])[1 + i %% %(first_count)s],
     'Signer ' || i,
@@ -86,7 +86,7 @@ SELECT %(letter)s, 'confirmed',
     (%(countries)s::text[])[1 + (i / 7) %% %(country_count)s],
     (%(cities)s::text[])[1 + (i / 3) %% %(city_count)s],
     '', '', true, i %% 2 = 0, 'en', 'form', '',
-    now(), now(), now(), now(), md5(i::text), '', 1, now()
+    now(), now(), now(), now(), md5(i::text), '', 1, now(), '', ''
 FROM generate_series(%(start)s, %(stop)s) AS i
 """
 
