@@ -85,11 +85,20 @@ class ApiRootView(APIView):
 
 class LetterFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=[(value, value) for value in s.LETTER_STATUS_CHOICES])
-    language = filters.CharFilter(max_length=10)
+    language = filters.CharFilter(
+        max_length=10,
+        method="filter_language",
+        help_text="Letters written in this language or with a published translation into it.",
+    )
 
     class Meta:
         model = LetterPage
         fields = ["status", "language"]
+
+    def filter_language(self, queryset, name, value):
+        from coalition.letters.selectors import letters_in_language_q
+
+        return queryset.filter(letters_in_language_q(value)) if value else queryset
 
 
 def _letters_queryset():

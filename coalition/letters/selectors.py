@@ -30,8 +30,24 @@ def letters_public_list(*, parent=None, status: str | None = None, language: str
     if status:
         qs = qs.filter(status=status)
     if language:
-        qs = qs.filter(language=language)
+        qs = qs.filter(letters_in_language_q(language))
     return qs.select_related("lead_organization", "hero_image").order_by("-first_published_at", "-pk")
+
+
+def letters_in_language_q(language: str) -> Q:
+    """Letters written in `language`, or with a published translation into it (their child page)."""
+    from django.db.models import F, Subquery
+    from django.db.models.functions import Length, Substr
+
+    from .models import LetterTranslationPage
+
+    translated = (
+        LetterTranslationPage.objects.live()
+        .filter(language=language)
+        .annotate(parent_path=Substr(F("path"), 1, Length("path") - LetterPage.steplen))
+        .values("parent_path")
+    )
+    return Q(language=language) | Q(path__in=Subquery(translated))
 
 
 def letters_open_list() -> QuerySet:

@@ -237,3 +237,19 @@ def test_the_editors_preview_of_an_arabic_translation_is_right_to_left(client, i
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ar" dir="rtl">' in html and "العدالة للضحايا" in html
+
+
+def test_filtering_letters_by_language_finds_the_translated_ones(client, index):
+    from coalition.letters.selectors import letters_public_list
+
+    letter, _arabic, _french = translated_letter()
+    english_only = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES, title="Only in English")
+    draft_only = LetterPageFactory(status=LetterStatus.OPEN_FOR_SIGNATURES, title="A draft translation only")
+    letter_translation_create(letter=draft_only, language="ar")
+
+    assert list(letters_public_list(language="ar")) == [letter]
+    assert set(letters_public_list(language="en")) == {letter, english_only, LetterPage.objects.get(pk=draft_only.pk)}
+    html = client.get("/letters/?language=fr").content.decode()
+    assert "Justice for the victims" in html and "Only in English" not in html
+    api = client.get("/api/v1/letters/?language=ar").json()
+    assert [item["title"] for item in api["results"]] == ["Justice for the victims"]
