@@ -235,7 +235,10 @@ def seed_letter(letter_path: Path) -> None:
 
 def truncate_signatures() -> None:
     with database_connect(DATABASE) as conn:
-        conn.execute("TRUNCATE letters_signatureconsent, letters_signaturetally, letters_signature RESTART IDENTITY")
+        # CASCADE: webhook deliveries and constituent messages point at signatures too.
+        conn.execute(
+            "TRUNCATE letters_signatureconsent, letters_signaturetally, letters_signature RESTART IDENTITY CASCADE"
+        )
 
 
 # --- the clients ------------------------------------------------------------------------------------------------

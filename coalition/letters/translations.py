@@ -83,17 +83,17 @@ def letter_language_versions(letter) -> list[dict]:
     One query. The letter's own page comes first (it is the authoritative text).
     """
     source = letter_source(letter)
+    translations = list(letter_translations(source).only("language", "title", "url_path", "path", "depth"))
+    if not translations:  # most letters: nothing to switch to, and no address to work out
+        return []
     current = letter.language
     versions = [{"language": source.language, "url": source.url, "source": True, "page": source}]
-    versions += [
-        {"language": t.language, "url": t.url, "source": False, "page": t}
-        for t in letter_translations(source).defer_streamfields()
-    ]
+    versions += [{"language": t.language, "url": t.url, "source": False, "page": t} for t in translations]
     for version in versions:
         version["name"] = language_name(version["language"])
         version["current"] = version["language"] == current
         version["full_url"] = settings.SITE_URL + (version["url"] or "/")
-    return versions if len(versions) > 1 else []
+    return versions
 
 
 # --- the source text a translation renders ---------------------------------------
