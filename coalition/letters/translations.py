@@ -10,7 +10,9 @@ records the language its signer read (Signature.language).
 import copy
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from .models import LetterPage, LetterTranslationPage
@@ -68,8 +70,6 @@ def letter_in_language(letter: LetterPage, language: str | None) -> LetterPage:
 
 def language_name(code: str) -> str:
     """A language's name in that language (the switcher reads "العربية", not "Arabic")."""
-    from django.utils.translation import get_language_info
-
     try:
         name = get_language_info(code)["name_local"]
     except KeyError:
@@ -142,8 +142,6 @@ def letter_translation_create(*, letter: LetterPage, language: str, user=None) -
     the organizations writing the letter, as the letter was. The letter gains a child: an
     object of it loaded before must be loaded again before it is saved (treebeard's numchild).
     """
-    from django.core.exceptions import ValidationError
-
     letter = LetterPage.objects.select_for_update().get(pk=letter.pk)
     if language == letter.language:
         raise ValidationError(_("The letter is already written in this language."))

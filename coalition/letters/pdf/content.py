@@ -133,7 +133,6 @@ def front_matter(letter: LetterPage, *, signatories_count: int) -> FrontMatter:
         stored_body = LetterPage.objects.filter(pk=letter.pk).values_list("body", flat=True).first() or ""
     else:
         from ..models import LetterTranslationPage
-        from ..text import LetterText
 
         stored = LetterTranslationPage.objects.filter(pk=translation.pk).only(
             "title", "recipients_line", "body", "closing"
